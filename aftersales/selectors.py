@@ -1,0 +1,29 @@
+"""Reads shared by every kind of case, with the permission scope applied in one place."""
+
+from django.db.models import QuerySet
+
+from .models import Ticket
+
+
+def user_department_id(user) -> int | None:
+    profile = getattr(user, "staff_profile", None)
+    return profile.department_id if profile else None
+
+
+def tickets_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Cases a staff member may see: all with ``view_all_tickets``, else their department's."""
+    qs = queryset if queryset is not None else Ticket.objects.all()
+    if not user.is_authenticated:
+        return qs.none()
+    if user.has_perm("aftersales.view_all_tickets"):
+        return qs
+    department_id = user_department_id(user)
+    if department_id is None:
+        return qs.none()
+    return qs.filter(department_id=department_id)
+
+
+def is_staff_member(user) -> bool:
+    return user.is_authenticated and (
+        user.has_perm("aftersales.view_all_tickets") or user_department_id(user) is not None
+    )

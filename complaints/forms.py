@@ -1,0 +1,284 @@
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from aftersales.choices import Channel, Severity
+from aftersales.forms import EvidenceFilesField, HoneypotMixin, validate_phone
+from aftersales.models import CannedResponse, Department, Product
+
+from .choices import (
+    Category,
+    Cause,
+    Liability,
+    Nature,
+    NotAcceptedReason,
+    Outcome,
+    RequestType,
+    SolutionType,
+    SubCategory,
+)
+
+DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+RATING_CHOICES = [(i, str(i)) for i in range(5, 0, -1)]
+YES_NO = [("yes", _("Yes")), ("no", _("No"))]
+
+
+class ContactFieldsMixin(forms.Form):
+    name = forms.CharField(label=_("Your name"), max_length=100)
+    phone = forms.CharField(label=_("Mobile phone"), max_length=20, required=False,
+                            validators=[validate_phone])
+    email = forms.EmailField(label=_("E-mail"), required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("phone") and not cleaned.get("email") and not (
+            self.errors.get("phone") or self.errors.get("email")
+        ):
+            raise ValidationError(
+                _("Give a mobile phone number or an e-mail address so we can reach you."),
+                code="contact",
+            )
+        return cleaned
+
+
+class PublicComplaintForm(HoneypotMixin, ContactFieldsMixin):
+    order_number = forms.CharField(label=_("Order number"), max_length=64, required=False,
+                                   help_text=_("Optional; helps us find your purchase."))
+    product = forms.CharField(label=_("Product"), max_length=200)
+    category_hint = forms.ChoiceField(
+        label=_("What happened?"),
+        choices=[("", _("Not sure"))] + list(Category.choices), required=False,
+    )
+    description = forms.CharField(label=_("Describe the problem"), widget=forms.Textarea(
+        attrs={"rows": 5}), min_length=10, max_length=5000)
+    customer_request = forms.CharField(
+        label=_("What would you like us to do?"), required=False, max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    files = EvidenceFilesField()
+
+    field_order = ["name", "phone", "email", "order_number", "product", "category_hint",
+                   "description", "customer_request", "files", "website"]
+
+
+class StaffRegisterForm(ContactFieldsMixin):
+    channel = forms.ChoiceField(
+        label=_("Channel"),
+        choices=[c for c in Channel.choices if c[0] != Channel.WEBFORM],
+    )
+    received_at = forms.DateTimeField(label=_("Received at"), widget=DATETIME_WIDGET,
+                                      initial=timezone.now)
+    customer_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    order_number = forms.CharField(label=_("Order number"), max_length=64, required=False)
+    product = forms.ModelChoiceField(label=_("Product"), queryset=Product.objects.all(),
+                                     required=False)
+    product_text = forms.CharField(label=_("Product (if not in the list)"), max_length=200,
+                                   required=False)
+    request_type = forms.ChoiceField(label=_("Request type"), choices=RequestType.choices)
+    category_hint = forms.ChoiceField(
+        label=_("Category (first judgement)"),
+        choices=[("", "—")] + list(Category.choices), required=False,
+    )
+    description = forms.CharField(label=_("What happened"), widget=forms.Textarea(
+        attrs={"rows": 4}), max_length=5000)
+    customer_request = forms.CharField(label=_("Customer's request"), required=False,
+                                       widget=forms.Textarea(attrs={"rows": 2}))
+    purchase_date = forms.DateField(label=_("Purchase date"), required=False, widget=DATE_WIDGET)
+    regulator_case_number = forms.CharField(
+        label=_("Regulator case number"), max_length=64, required=False,
+        help_text=_("Required for regulator (12315) transfers."),
+    )
+    files = EvidenceFilesField()
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("channel") == Channel.REGULATOR and not cleaned.get("regulator_case_number"):
+            self.add_error("regulator_case_number",
+                           _("A regulator transfer needs the regulator's case number."))
+        received_at = cleaned.get("received_at")
+        if received_at and received_at > timezone.now():
+            self.add_error("received_at", _("The time received cannot be in the future."))
+        return cleaned
+
+
+class VersionedForm(forms.Form):
+    """Carries the version of the case the page showed, to detect concurrent changes."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class AcceptForm(VersionedForm):
+    check_identity = forms.BooleanField(label=_("Complainant and contact are identifiable"))
+    check_order = forms.BooleanField(label=_("Order or product is identifiable"))
+    check_facts = forms.BooleanField(label=_("Concrete request and facts are given"))
+    check_remit = forms.BooleanField(label=_("Within the company's remit"))
+    note = forms.CharField(label=_("Note to the customer"), required=False,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+    def checklist(self) -> dict[str, bool]:
+        return {key: self.cleaned_data[key] for key in
+                ("check_identity", "check_order", "check_facts", "check_remit")}
+
+
+class RejectForm(VersionedForm):
+    reason = forms.ChoiceField(label=_("Reason"), choices=NotAcceptedReason.choices)
+    reply = forms.CharField(label=_("Reply to the customer"),
+                            widget=forms.Textarea(attrs={"rows": 3}), min_length=5)
+
+
+class OnSpotForm(VersionedForm):
+    solution = forms.CharField(label=_("Solution given"), widget=forms.Textarea(attrs={"rows": 3}))
+    customer_confirmed = forms.BooleanField(label=_("The customer agreed to this solution"))
+
+
+class ClassifyForm(VersionedForm):
+    category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
+    subcategory = forms.ChoiceField(label=_("Sub-category"),
+                                    choices=[("", "—")] + list(SubCategory.choices),
+                                    required=False)
+    severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices)
+    department = forms.ModelChoiceField(label=_("Responsible department"),
+                                        queryset=Department.objects.filter(active=True))
+    assignee = forms.ModelChoiceField(
+        label=_("Handler"), required=False,
+        queryset=get_user_model().objects.filter(
+            is_active=True, staff_profile__department__isnull=False
+        ).select_related("staff_profile__department").order_by("username"),
+    )
+    note = forms.CharField(label=_("Internal note"), required=False,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].label_from_instance = lambda u: (
+            f"{u.get_full_name() or u.username} ({u.staff_profile.department})"
+        )
+
+
+class StartHandlingForm(VersionedForm):
+    acknowledgement = forms.CharField(
+        label=_("Acknowledgement to the customer"), widget=forms.Textarea(attrs={"rows": 3}),
+        initial=_("We have received your complaint and are looking into it."),
+    )
+    expected_by = forms.DateTimeField(label=_("Expected result by"), widget=DATETIME_WIDGET)
+
+    def clean_expected_by(self):
+        value = self.cleaned_data["expected_by"]
+        if value <= timezone.now():
+            raise ValidationError(_("The expected time must be in the future."))
+        return value
+
+
+class PlanForm(VersionedForm):
+    cause = forms.ChoiceField(label=_("Cause"), choices=Cause.choices)
+    nature = forms.ChoiceField(label=_("Nature (quality problems)"),
+                               choices=[("", "—")] + list(Nature.choices), required=False)
+    liability = forms.ChoiceField(label=_("Liability"), choices=Liability.choices)
+    responsible_department = forms.ModelChoiceField(
+        label=_("Responsible unit"), queryset=Department.objects.filter(active=True))
+    responsible_person = forms.ModelChoiceField(
+        label=_("Responsible person"), required=False,
+        queryset=get_user_model().objects.filter(is_active=True).order_by("username"))
+    solution_type = forms.ChoiceField(label=_("Solution"), choices=SolutionType.choices)
+    measures = forms.CharField(label=_("Measures and milestones"),
+                               widget=forms.Textarea(attrs={"rows": 4}))
+    compensation_amount = forms.DecimalField(label=_("Compensation offered (yuan)"),
+                                             max_digits=12, decimal_places=2, min_value=0,
+                                             initial=0)
+    deadline = forms.DateTimeField(label=_("Deadline"), widget=DATETIME_WIDGET)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("cause") == Cause.QUALITY_DEFECT and not cleaned.get("nature"):
+            self.add_error("nature", _("Give the nature of a quality defect."))
+        return cleaned
+
+
+class DecidePlanForm(VersionedForm):
+    decision = forms.ChoiceField(label=_("Decision"), widget=forms.RadioSelect, choices=[
+        ("approve", _("Approve the plan")), ("return", _("Send it back for changes"))])
+    comment = forms.CharField(label=_("Comment"), required=False,
+                              widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class RequestConfirmationForm(VersionedForm):
+    message = forms.CharField(
+        label=_("Proposal to the customer (solution, basis, deadline)"),
+        widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class ReplyForm(VersionedForm):
+    canned = forms.ModelChoiceField(label=_("Start from a canned response"), required=False,
+                                    queryset=CannedResponse.objects.filter(active=True))
+    text = forms.CharField(label=_("Reply to the customer"), required=False,
+                           widget=forms.Textarea(attrs={"rows": 5}))
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not (cleaned.get("text") or "").strip():
+            canned = cleaned.get("canned")
+            if canned is None:
+                self.add_error("text", _("Write the reply or choose a canned response."))
+            else:
+                cleaned["text"] = canned.body
+        return cleaned
+
+
+class ReturnVisitForm(VersionedForm):
+    satisfied = forms.ChoiceField(label=_("Is the customer satisfied?"), choices=YES_NO,
+                                  widget=forms.RadioSelect)
+    problem_solved = forms.ChoiceField(label=_("Problem solved?"), choices=YES_NO,
+                                       widget=forms.RadioSelect)
+    rating = forms.TypedChoiceField(label=_("Overall satisfaction (1–5)"), coerce=int,
+                                    choices=RATING_CHOICES)
+    comment = forms.CharField(label=_("Comments"), required=False,
+                              widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class NoteOnlyForm(VersionedForm):
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReasonForm(VersionedForm):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 3}),
+                           max_length=5000)
+    customer_visible = forms.BooleanField(
+        label=_("Send to the customer (otherwise an internal note)"), required=False)
+    files = EvidenceFilesField()
+
+
+class CustomerInfoForm(forms.Form):
+    text = forms.CharField(label=_("Add information"), widget=forms.Textarea(attrs={"rows": 3}),
+                           max_length=5000)
+    files = EvidenceFilesField()
+
+
+class CustomerDecisionForm(forms.Form):
+    agree = forms.ChoiceField(label=_("Do you agree to this proposal?"), widget=forms.RadioSelect,
+                              choices=[("yes", _("Yes, go ahead")), ("no", _("No"))])
+    comment = forms.CharField(label=_("Comment"), required=False,
+                              widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CustomerFeedbackForm(forms.Form):
+    satisfied = forms.ChoiceField(label=_("Are you satisfied with how we handled this?"),
+                                  widget=forms.RadioSelect,
+                                  choices=[("yes", _("Satisfied")), ("no", _("Not satisfied"))])
+    rating = forms.TypedChoiceField(label=_("Overall rating (5 = best)"), coerce=int,
+                                    choices=RATING_CHOICES, required=False, empty_value=None)
+    comment = forms.CharField(label=_("Comment (required if not satisfied)"), required=False,
+                              widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("satisfied") == "no" and not (cleaned.get("comment") or "").strip():
+            self.add_error("comment", _("Please tell us what is still wrong."))
+        return cleaned

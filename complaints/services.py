@@ -1,0 +1,554 @@
+"""Complaint use-cases. Each runs in one transaction and schedules its side effects on commit."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from aftersales import sla
+from aftersales.choices import PRIORITY_BY_SEVERITY, Channel, TicketKind
+from aftersales.exceptions import DomainError, PermissionRefused, TransitionRefused
+from aftersales.models import Customer, Department, FollowUp, Order, Product, TimelineEvent
+from aftersales.services import (
+    Actor,
+    attachments_store,
+    customer_find_or_create,
+    ticket_lock,
+    ticket_next_number,
+    ticket_save,
+    ticket_transition,
+    timeline_record,
+)
+from aftersales.uploads import CheckedUpload
+
+from .choices import (
+    SOLUTIONS_NEEDING_CONFIRMATION,
+    SUBCATEGORIES,
+    CustomerDecision,
+    Outcome,
+    PlanStatus,
+    State,
+)
+from .models import Complaint, HandlingPlan
+
+ACTION = "complaints.complaint.{}".format
+
+
+def _on_commit_notify(complaint: Complaint, template: str) -> None:
+    from aftersales.tasks import notify_customer
+
+    transaction.on_commit(lambda: notify_customer.delay(complaint.pk, template))
+
+
+def _on_commit_notify_staff(complaint: Complaint, template: str, recipients: str) -> None:
+    from aftersales.tasks import notify_staff
+
+    transaction.on_commit(lambda: notify_staff.delay(complaint.pk, template, recipients))
+
+
+@dataclass
+class ComplaintIntake:
+    """What a register form collects (投诉登记表, domain.md §4)."""
+
+    name: str
+    phone: str = ""
+    email: str = ""
+    order_number: str = ""
+    product_text: str = ""
+    product: Product | None = None
+    category_hint: str = ""
+    request_type: str = "QUALITY"
+    description: str = ""
+    customer_request: str = ""
+    purchase_date: date | None = None
+    channel: str = Channel.WEBFORM
+    received_at: datetime | None = None
+    customer: Customer | None = None
+    regulator_case_number: str = ""
+    language: str = "zh-hans"
+
+
+def find_repeat_of(*, customer: Customer, order: Order | None, category: str,
+                   now: datetime, exclude_pk: int | None = None) -> Complaint | None:
+    """An earlier complaint by the same customer about the same order or category that is
+    still open or was received within the repeat window (domain.md §9, T21)."""
+    window_start = now - timedelta(days=settings.REPEAT_COMPLAINT_WINDOW_DAYS)
+    same_issue = Q()
+    if order is not None:
+        same_issue |= Q(order=order)
+    if category:
+        same_issue |= Q(category=category) | Q(category_hint=category)
+    if not same_issue:
+        return None
+    candidates = (
+        Complaint.objects.filter(customer=customer)
+        .filter(same_issue)
+        .filter(Q(is_open=True) | Q(received_at__gte=window_start))
+        .exclude(state=State.NOT_ACCEPTED)
+        .order_by("-received_at")
+    )
+    if exclude_pk is not None:
+        candidates = candidates.exclude(pk=exclude_pk)
+    return candidates.first()
+
+
+def complaint_register(*, intake: ComplaintIntake, actor: Actor,
+                       uploads: list[CheckedUpload] = ()) -> Complaint:
+    """Create a complaint and register it: the ledger number is issued here (§5.1 step 1)."""
+    now = timezone.now()
+    received_at = intake.received_at or now
+    with transaction.atomic():
+        customer = intake.customer or customer_find_or_create(
+            name=intake.name, phone=intake.phone, email=intake.email
+        )
+        order = None
+        if intake.order_number:
+            order = Order.objects.filter(number=intake.order_number.strip()).first()
+        product = intake.product
+        order_line = None
+        if order is not None:
+            lines = list(order.lines.select_related("product")[:20])
+            if product is not None:
+                order_line = next((ln for ln in lines if ln.product_id == product.pk), None)
+            elif len(lines) == 1:
+                order_line = lines[0]
+                product = order_line.product
+        repeat_of = find_repeat_of(
+            customer=customer, order=order, category=intake.category_hint, now=received_at
+        )
+        complaint = Complaint(
+            number=ticket_next_number(TicketKind.COMPLAINT, received_at),
+            kind=TicketKind.COMPLAINT,
+            channel=intake.channel,
+            customer=customer,
+            order=order,
+            order_line=order_line,
+            product=product,
+            order_number_given=intake.order_number.strip(),
+            product_given=intake.product_text.strip(),
+            category_hint=intake.category_hint,
+            request_type=intake.request_type,
+            description=intake.description,
+            customer_request=intake.customer_request,
+            purchase_date=intake.purchase_date,
+            regulator_case_number=intake.regulator_case_number,
+            received_at=received_at,
+            registered_by=actor if getattr(actor, "is_authenticated", False) else None,
+            repeat_of=repeat_of,
+            language=intake.language,
+        )
+        if intake.channel == Channel.REGULATOR:
+            # Regulator transfers are at least urgent (domain.md §5.9).
+            complaint.severity = "S3"
+            complaint.priority = PRIORITY_BY_SEVERITY["S3"]
+        complaint.save()
+        timeline_record(
+            ticket=complaint, action=ACTION("received"), actor=actor,
+            data={"channel": intake.channel}, customer_visible=True, to_state=State.RECEIVED,
+            at=received_at,
+        )
+        staff = getattr(actor, "is_authenticated", False)
+        event = ticket_transition(
+            complaint, "register", actor=actor, action=ACTION("registered"),
+            data={"number": complaint.number, "channel": intake.channel,
+                  "repeat_of": repeat_of.number if repeat_of else None},
+            customer_visible=True, check_permission=staff,
+        )
+        attachments_store(complaint, list(uploads), event=event, customer_visible=True)
+        sla.ticket_start_clock(complaint, "first_response", at=received_at)
+        complaint.save()
+    if complaint.customer.email:
+        _on_commit_notify(complaint, "registered")
+    return complaint
+
+
+def _lock(complaint_pk: int, version: int | None) -> Complaint:
+    return ticket_lock(Complaint, complaint_pk, version=version)
+
+
+def complaint_accept(*, complaint_pk: int, version: int | None, actor: Actor,
+                     checklist: dict[str, bool], note: str = "") -> Complaint:
+    """Accept (受理) once the four checks pass; acceptance is not approval of a remedy."""
+    missing = [key for key, ok in checklist.items() if not ok]
+    if missing:
+        raise DomainError(_("All acceptance checks must pass before a complaint is accepted."))
+    with transaction.atomic():
+        complaint = _lock(complaint_pk, version)
+        ticket_transition(
+            complaint, "accept", actor=actor, action=ACTION("accepted"), note=note,
+            data={"checklist": checklist}, customer_visible=True,
+        )
+        sla.ticket_first_response_done(complaint)
+        ticket_save(complaint, sla.CLOCK_FIELDS)
+    _on_commit_notify(complaint, "accepted")
+    return complaint
+
+
+def complaint_reject(*, complaint_pk: int, version: int | None, actor: Actor,
+                     reason: str, reply: str) -> Complaint:
+    with transaction.atomic():
+        complaint = _lock(complaint_pk, version)
+        ticket_transition(
+            complaint, "reject", actor=actor, action=ACTION("not_accepted"), note=reply,
+            data={"reason": reason}, customer_visible=True, args=(reason,),
+        )
+        sla.ticket_first_response_done(complaint)
+        sla.ticket_stop_clock(complaint, closed=True)
+        ticket_save(complaint, ["not_accepted_reason", *sla.CLOCK_FIELDS])
+    _on_commit_notify(complaint, "not_accepted")
+    return complaint
+
+
+def complaint_classify(*, complaint_pk: int, version: int | None, actor: Actor, category: str,
+                       subcategory: str, severity: str, department: Department,
+                       assignee=None, note: str = "") -> Complaint:
+    allowed_subs = SUBCATEGORIES.get(category, [])
+    if subcategory and subcategory not in allowed_subs:
+        raise DomainError(_("The sub-category does not belong to the chosen category."))
+    if allowed_subs and not subcategory:
+        raise DomainError(_("Choose a sub-category for this category."))
+    if assignee is not None:
+        profile = getattr(assignee, "staff_profile", None)
+        if profile is None or profile.department_id != department.pk:
+            raise DomainError(_("The handler must belong to the responsible department."))
+    with transaction.atomic():
+        complaint = _lock(complaint_pk, version)
+        if complaint.channel == Channel.REGULATOR and severity in ("S4", "S5"):
+            raise DomainError(_("Regulator transfers are at least severity S3."))
+        old = {"category": complaint.category, "severity": complaint.severity}
+        ticket_transition(
+            complaint, "classify", actor=actor, action=ACTION("classified"), note=note,
+            data={"old": old, "new": {"category": category, "subcategory": subcategory,
+                                      "severity": severity, "department": department.code,
+                                      "assignee": assignee.get_username() if assignee else None}},
+        )
+        complaint.category = category
+        complaint.subcategory = subcategory
+        complaint.severity = severity
+        complaint.priority = PRIORITY_BY_SEVERITY[severity]
+        complaint.is_emergency = severity == "S1"
+        complaint.department = department
+        complaint.assignee = assignee
+        if complaint.repeat_of_id is None:
+            complaint.repeat_of = find_repeat_of(
+                customer=complaint.customer, order=complaint.order, category=category,
+                now=complaint.received_at, exclude_pk=complaint.pk,
+            )
+        sla.ticket_start_clock(complaint, "resolution")
+        ticket_save(complaint, ["category", "subcategory", "severity", "priority", "is_emergency",
+                                "department", "assignee", "repeat_of", *sla.CLOCK_FIELDS])
+    _on_commit_notify_staff(complaint, "assigned", "assignee")
+    if complaint.is_emergency:
+        _on_commit_notify_staff(complaint, "emergency", "supervisors")
+    return complaint
+
+
+def complaint_start_handling(*, complaint_pk: int, version: int | None, actor: Actor,
+                             acknowledgement: str, expected_by: datetime) -> Complaint:
+    """Tell the customer the complaint is being handled and when to expect a result."""
+    with transaction.atomic():
+        complaint = _lock(complaint_pk, version)
+        ticket_transition(
+            complaint, "start_handling", actor=actor, action=ACTION("handling_started"),
+            note=acknowledgement, data={"expected_by": expected_by.isoformat()},
+            customer_visible=True,
+        )
+        if complaint.assignee_id is None:
+            complaint.assignee = actor
+        ticket_save(complaint, ["assignee"])
+    _on_commit_notify(complaint, "message")
+    return complaint
+
+
+@dataclass
+class PlanInput:
+    cause: str
+    liability: str
+    responsible_department: Department
+    solution_type: str
+    measures: str
+    deadline: datetime
+    nature: str = ""
+    responsible_person: object = None
+    compensation_amount: Decimal = Decimal("0.00")
+
+
+def complaint_submit_plan(*, complaint_pk: int, version: int | None, actor: Actor,
+                          plan: PlanInput) -> Complaint:
+    """Record cause, responsibility and measures; serious cases go to a superior (§5.1 6–7)."""
+    if plan.compensation_amount < 0:
+        raise DomainError(_("Compensation cannot be negative."))
+    if plan.deadline <= timezone.now():
+        raise DomainError(_("The deadline must be in the future."))
+    with transaction.atomic():
+        complaint = _lock(complaint_pk, version)
+        needs_confirmation = (
+            plan.solution_type in SOLUTIONS_NEEDING_CONFIRMATION or plan.compensation_amount > 0
+        )
+        record = HandlingPlan(
+            complaint=complaint,
+            cause=plan.cause, nature=plan.nature, liability=plan.liability,
+            responsible_department=plan.responsible_department,
+            responsible_person=plan.responsible_person,
+            solution_type=plan.solution_type, measures=plan.measures,
+            compensation_amount=plan.compensation_amount, deadline=plan.deadline,
+            status=PlanStatus.SUBMITTED if complaint.plan_needs_approval else PlanStatus.NOT_NEEDED,
+            customer_decision=(
+                CustomerDecision.PENDING if needs_confirmation else CustomerDecision.NOT_NEEDED
+            ),
+            submitted_by=actor, submitted_at=timezone.now(),
+        )
+        ticket_transition(
+            complaint, "submit_plan", actor=actor, action=ACTION("plan_submitted"),
+            note=plan.measures,
+            data={"cause": plan.cause, "nature": plan.nature, "liability": plan.liability,
+                  "solution": plan.solution_type,
+                  "compensation": str(plan.compensation_amount),
+                  "responsible_department": plan.responsible_department.code,
+                  "deadline": plan.deadline.isoformat(),
+                  "needs_approval": complaint.plan_needs_approval},
+        )
+        record.save()
+        complaint.current_plan = record
+        ticket_save(complaint, ["current_plan"])
+    if complaint.state == State.PLAN_APPROVAL:
+        _on_commit_notify_staff(complaint, "plan_submitted", "supervisors")
+    return complaint
+
+
+def complaint_decide_plan(*, complaint_pk: int, version: int | None, actor: Actor,
+                          approve: bool, comment: str = "") -> Complaint:
+    if not approve and not comment.strip():
+        raise DomainError(_("Say what must change when sending a plan back."))
+    with transaction.atomic():
+        complaint = _lock(complaint_pk, version)
+        plan = complaint.current_plan
+        ticket_transition(
+            complaint, "approve_plan" if approve else "return_plan", actor=actor,
+            action=ACTION("plan_approved" if approve else "plan_returned"), note=comment,
+        )
+        plan.status = PlanStatus.APPROVED if approve else PlanStatus.RETURNED
+        plan.decided_by = actor
+        plan.decided_at = timezone.now()
+        plan.decision_comment = comment
+        plan.save(update_fields=["status", "decided_by", "decided_at", "decision_comment"])
+        ticket_save(complaint, [])
+    _on_commit_notify_staff(complaint, "plan_decided", "assignee")
+    return complaint
+
+
+def complaint_request_confirmation(*, complaint_pk: int, version: int | None, actor: Actor,
+                                   message: str) -> Complaint:
+    """Send the plan to the customer; money and process changes wait for their consent."""
+    with transaction.atomic():
+        complaint = _lock(complaint_pk, version)
+        plan = complaint.current_plan
+        ticket_transition(
+            complaint, "request_confirmation", actor=actor,
+            action=ACTION("confirmation_requested"), note=message, customer_visible=True,
+            data={"solution": plan.solution_type if plan else "",
+                  "compensation": str(plan.compensation_amount) if plan else "0.00"},
+        )
+        sla.ticket_pause_clock(complaint)
+        ticket_save(complaint, sla.CLOCK_FIELDS)
+    _on_commit_notify(complaint, "confirmation_requested")
+    return complaint
+
+
+def complaint_customer_decide(*, complaint_pk: int, agree: bool, comment: str = "") -> Complaint:
+    """The customer agrees to the plan, or declines it so it is adjusted (§5.1 step 8)."""
+    if not agree and not comment.strip():
+        raise DomainError(_("Please tell us why the proposal does not work for you."))
+    with transaction.atomic():
+        complaint = _lock(complaint_pk, None)
+        plan = complaint.current_plan
+        ticket_transition(
+            complaint, "customer_decide", actor=None,
+            action=ACTION("customer_confirmed" if agree else "customer_declined"),
+            note=comment, customer_visible=True, check_permission=False,
+            actor_kind=TimelineEvent.ActorKind.CUSTOMER,
+        )
+        plan.customer_decision = CustomerDecision.CONFIRMED if agree else CustomerDecision.DECLINED
+        plan.customer_decided_at = timezone.now()
+        plan.customer_comment = comment
+        plan.save(update_fields=["customer_decision", "customer_decided_at", "customer_comment"])
+        sla.ticket_resume_clock(complaint)
+        ticket_save(complaint, sla.CLOCK_FIELDS)
+    _on_commit_notify_staff(complaint, "customer_decided", "assignee")
+    return complaint
+
+
+def complaint_resolve_on_spot(*, complaint_pk: int, version: int | None, actor: Actor,
+                              solution: str, customer_confirmed: bool) -> Complaint:
+    if not customer_confirmed:
+        raise DomainError(_("Record that the customer agreed to the solution."))
+    with transaction.atomic():
+        complaint = _lock(complaint_pk, version)
+        ticket_transition(
+            complaint, "resolve_on_spot", actor=actor, action=ACTION("resolved_on_spot"),
+            note=solution, data={"customer_confirmed": True}, customer_visible=True,
+        )
+        sla.ticket_first_response_done(complaint)
+        ticket_save(complaint, sla.CLOCK_FIELDS)
+    return complaint
+
+
+def complaint_reply(*, complaint_pk: int, version: int | None, actor: Actor,
+                    text: str, outcome: str) -> Complaint:
+    """Reply the result to the customer (答复); a return visit is scheduled."""
+    if not text.strip():
+        raise DomainError(_("Write the reply the customer will read."))
+    with transaction.atomic():
+        complaint = _lock(complaint_pk, version)
+        if complaint.state == State.ANALYSING:
+            if outcome != Outcome.NOT_LIABLE:
+                raise TransitionRefused(
+                    _("Only a not-liable determination can be replied before a plan is in force.")
+                )
+            name = "reply_not_liable"
+        else:
+            name = "reply"
+            if not _confirmation_ok(complaint):
+                raise TransitionRefused(
+                    _("The customer has not yet confirmed the plan; it cannot be executed "
+                      "or replied to before they do.")
+                )
+        ticket_transition(
+            complaint, name, actor=actor, action=ACTION("replied"), note=text,
+            data={"outcome": outcome}, customer_visible=True,
+        )
+        complaint.outcome = outcome
+        complaint.replied_at = timezone.now()
+        sla.ticket_resolved(complaint)
+        ticket_save(complaint, ["outcome", "replied_at", *sla.CLOCK_FIELDS])
+        sla.follow_up_schedule(complaint)
+    _on_commit_notify(complaint, "replied")
+    return complaint
+
+
+def _confirmation_ok(complaint: Complaint) -> bool:
+    plan = complaint.current_plan
+    return plan is None or plan.customer_decision in (
+        CustomerDecision.CONFIRMED, CustomerDecision.NOT_NEEDED
+    )
+
+
+def complaint_record_feedback(*, complaint_pk: int, actor: Actor, satisfied: bool,
+                              rating: int | None, comment: str, method: str,
+                              problem_solved: bool | None = None,
+                              follow_up: FollowUp | None = None,
+                              ratings: dict[str, int] | None = None) -> Complaint:
+    """The result of a return visit, from the customer online or an agent by phone.
+
+    Not satisfied reopens the complaint with the reason (§5.1 step 12).
+    """
+    if not satisfied and not comment.strip():
+        raise DomainError(_("Please tell us what is still wrong."))
+    staff = getattr(actor, "is_authenticated", False)
+    with transaction.atomic():
+        complaint = _lock(complaint_pk, None)
+        if follow_up is None:
+            follow_up = complaint.follow_ups.filter(
+                status__in=["SCHEDULED", "SENT", "REMINDED"]
+            ).order_by("-due_at").first()
+        if follow_up is None:
+            follow_up = FollowUp(ticket=complaint, due_at=timezone.now())
+        follow_up.status = "ANSWERED"
+        follow_up.method = method
+        follow_up.rating = rating
+        for key, value in (ratings or {}).items():
+            setattr(follow_up, key, value)
+        follow_up.problem_solved = satisfied if problem_solved is None else problem_solved
+        follow_up.comment = comment
+        follow_up.answered_at = timezone.now()
+        follow_up.recorded_by = actor if staff else None
+        follow_up.save()
+        data = {"satisfied": satisfied, "rating": rating, "method": method}
+        who = {"actor": actor if staff else None, "check_permission": staff,
+               "actor_kind": None if staff else TimelineEvent.ActorKind.CUSTOMER}
+        if satisfied:
+            ticket_transition(
+                complaint, "record_return_visit", action=ACTION("return_visit"), note=comment,
+                data=data, customer_visible=True, **who,
+            )
+            complaint.return_visit_result = Complaint.ReturnVisitResult.SATISFIED
+        else:
+            ticket_transition(
+                complaint, "reopen", action=ACTION("reopened"), note=comment,
+                data={**data, "reason": "dissatisfied"}, customer_visible=True, **who,
+            )
+            complaint.return_visit_result = ""
+            sla.ticket_start_clock(complaint, "resolution")
+        ticket_save(complaint, ["return_visit_result", "reopen_count", *sla.CLOCK_FIELDS])
+    if not satisfied:
+        _on_commit_notify_staff(complaint, "reopened", "assignee_and_supervisors")
+    return complaint
+
+
+def complaint_archive(*, complaint_pk: int, version: int | None, actor: Actor,
+                      note: str = "") -> Complaint:
+    with transaction.atomic():
+        complaint = _lock(complaint_pk, version)
+        if complaint.state == State.RETURN_VISIT and not complaint.return_visit_result:
+            raise TransitionRefused(_("Record the return visit before archiving."))
+        ticket_transition(complaint, "archive", actor=actor, action=ACTION("archived"), note=note)
+        sla.ticket_stop_clock(complaint, closed=True)
+        ticket_save(complaint, sla.CLOCK_FIELDS)
+    return complaint
+
+
+def complaint_reopen(*, complaint_pk: int, version: int | None, actor: Actor,
+                     reason: str) -> Complaint:
+    if not reason.strip():
+        raise DomainError(_("Give the reason for reopening."))
+    with transaction.atomic():
+        complaint = _lock(complaint_pk, version)
+        ticket_transition(
+            complaint, "reopen", actor=actor, action=ACTION("reopened"), note=reason,
+            customer_visible=True,
+        )
+        sla.ticket_start_clock(complaint, "resolution")
+        ticket_save(complaint, ["reopen_count", "return_visit_result", *sla.CLOCK_FIELDS])
+    _on_commit_notify_staff(complaint, "reopened", "assignee_and_supervisors")
+    return complaint
+
+
+def complaint_resume(*, complaint_pk: int, version: int | None, actor: Actor,
+                     note: str = "") -> Complaint:
+    with transaction.atomic():
+        complaint = _lock(complaint_pk, version)
+        ticket_transition(complaint, "resume", actor=actor, action=ACTION("resumed"), note=note)
+        ticket_save(complaint, [])
+    return complaint
+
+
+def complaint_escalate(*, complaint_pk: int, version: int | None, actor: Actor,
+                       reason: str) -> Complaint:
+    """Alert supervisors: the case is blocked, overdue or the customer is dissatisfied."""
+    if not reason.strip():
+        raise DomainError(_("Say why the complaint is escalated."))
+    with transaction.atomic():
+        complaint = _lock(complaint_pk, version)
+        ticket_transition(
+            complaint, "escalate", actor=actor, action=ACTION("escalated"), note=reason,
+            data={"level": complaint.escalation_level + 1},
+        )
+        complaint.escalated_at = timezone.now()
+        ticket_save(complaint, ["escalation_level", "escalated_at"])
+    _on_commit_notify_staff(complaint, "escalated", "supervisors")
+    return complaint
+
+
+__all__ = [
+    "ComplaintIntake", "PermissionRefused", "PlanInput", "complaint_accept", "complaint_archive",
+    "complaint_classify", "complaint_customer_decide", "complaint_decide_plan",
+    "complaint_escalate", "complaint_record_feedback", "complaint_register", "complaint_reject",
+    "complaint_reopen", "complaint_reply", "complaint_request_confirmation",
+    "complaint_resolve_on_spot", "complaint_resume", "complaint_start_handling",
+    "complaint_submit_plan",
+]

@@ -1,0 +1,335 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views import View
+
+from aftersales.choices import Channel, SLA_STATUS_COLOUR, SEVERITY_COLOUR
+from aftersales.exceptions import ConcurrentChange, DomainError
+from aftersales.models import Customer, Order
+from aftersales.selectors import is_staff_member
+from aftersales.services import ticket_add_note, ticket_customer_add_info
+from aftersales.views import client_ip
+
+from . import services
+from .actions import ACTIONS, action_form, available_actions
+from .choices import STATE_COLOUR, CustomerDecision, State
+from .forms import (
+    CustomerDecisionForm,
+    CustomerFeedbackForm,
+    CustomerInfoForm,
+    NoteForm,
+    PublicComplaintForm,
+    StaffRegisterForm,
+)
+from .models import Complaint
+from .selectors import (
+    INBOX_TABS,
+    complaint_for_page,
+    complaint_for_token,
+    complaint_inbox,
+    timeline_for,
+)
+
+PALETTE = {"state": STATE_COLOUR, "severity": SEVERITY_COLOUR, "sla": SLA_STATUS_COLOUR}
+
+
+class StaffRequiredMixin(LoginRequiredMixin):
+    """Signed-in staff only; a customer account or a user without a role gets 403."""
+
+    permission: str | None = None
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if not is_staff_member(request.user):
+            raise PermissionDenied
+        if self.permission and not request.user.has_perm(self.permission):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+# --- public -------------------------------------------------------------------------
+
+def _rate_limited(request: HttpRequest, bucket: str) -> bool:
+    key = f"ratelimit:{bucket}:{client_ip(request)}"
+    cache.add(key, 0, settings.PUBLIC_FORM_RATE_WINDOW_SECONDS)
+    return cache.incr(key) > settings.PUBLIC_FORM_RATE_LIMIT
+
+
+class PublicComplaintCreateView(View):
+    template_name = "complaints/public_form.html"
+
+    def get(self, request):
+        return render(request, self.template_name, {"form": PublicComplaintForm()})
+
+    def post(self, request):
+        form = PublicComplaintForm(request.POST, request.FILES)
+        if _rate_limited(request, "public-complaint"):
+            messages.error(request, _("Too many submissions from your network. "
+                                      "Please try again in an hour or call our hotline."))
+            return render(request, self.template_name, {"form": form}, status=429)
+        if form.is_valid() and form.is_bot():
+            # Pretend success so the bot learns nothing; store nothing.
+            return redirect("complaints:public_new")
+        if not form.is_valid():
+            return render(request, self.template_name, {"form": form}, status=400)
+        data = form.cleaned_data
+        complaint = services.complaint_register(
+            intake=services.ComplaintIntake(
+                name=data["name"], phone=data["phone"], email=data["email"],
+                order_number=data["order_number"], product_text=data["product"],
+                category_hint=data["category_hint"], description=data["description"],
+                customer_request=data["customer_request"], channel=Channel.WEBFORM,
+                language=get_language() or settings.LANGUAGE_CODE,
+            ),
+            actor=None,
+            uploads=data["files"],
+        )
+        return redirect("complaints:public_submitted", token=complaint.tracking_token)
+
+
+class PublicSubmittedView(View):
+    def get(self, request, token):
+        complaint = _complaint_by_token(token)
+        return render(request, "complaints/public_submitted.html", {
+            "complaint": complaint,
+            "tracking_url": request.build_absolute_uri(
+                reverse("complaints:track", args=[token])),
+        })
+
+
+def _complaint_by_token(token: str) -> Complaint:
+    try:
+        return complaint_for_token(token)
+    except Complaint.DoesNotExist as missing:
+        raise Http404 from missing
+
+
+class TrackingView(View):
+    """The customer's private page: customer-visible history, and what they can do now."""
+
+    template_name = "complaints/track.html"
+
+    def _forms(self, complaint: Complaint, bound: dict | None = None) -> dict:
+        bound = bound or {}
+        forms = {}
+        if not complaint.is_read_only:
+            forms["info"] = bound.get("info") or CustomerInfoForm(prefix="info")
+        plan = complaint.current_plan
+        if (complaint.state == State.AWAIT_CUSTOMER and plan
+                and plan.customer_decision == CustomerDecision.PENDING):
+            forms["decision"] = bound.get("decision") or CustomerDecisionForm(prefix="decision")
+        if complaint.state == State.RESOLVED or (
+            complaint.state == State.RETURN_VISIT and not complaint.return_visit_result
+        ):
+            forms["feedback"] = bound.get("feedback") or CustomerFeedbackForm(prefix="feedback")
+        return forms
+
+    def _render(self, request, complaint, bound=None, status=200):
+        return render(request, self.template_name, {
+            "complaint": complaint,
+            "events": timeline_for(complaint, customer_view=True),
+            "forms": self._forms(complaint, bound),
+            "token": complaint.tracking_token,
+            "palette": PALETTE,
+        }, status=status)
+
+    def get(self, request, token):
+        return self._render(request, _complaint_by_token(token))
+
+    def post(self, request, token):
+        complaint = _complaint_by_token(token)
+        which = request.POST.get("form")
+        forms = self._forms(complaint)
+        if which not in forms:
+            messages.error(request, _("This is no longer possible; the page shows the "
+                                      "current state of your complaint."))
+            return redirect("complaints:track", token=token)
+        form_class = type(forms[which])
+        form = form_class(request.POST, request.FILES, prefix=which)
+        if not form.is_valid():
+            return self._render(request, complaint, {which: form}, status=400)
+        data = form.cleaned_data
+        try:
+            if which == "info":
+                ticket_customer_add_info(ticket_model=Complaint, ticket_pk=complaint.pk,
+                                         text=data["text"], uploads=data["files"])
+                messages.success(request, _("Thank you, your information was added."))
+            elif which == "decision":
+                services.complaint_customer_decide(
+                    complaint_pk=complaint.pk, agree=data["agree"] == "yes",
+                    comment=data["comment"])
+                messages.success(request, _("Thank you, your answer was recorded."))
+            else:
+                services.complaint_record_feedback(
+                    complaint_pk=complaint.pk, actor=None, satisfied=data["satisfied"] == "yes",
+                    rating=data["rating"], comment=data["comment"], method="ONLINE")
+                messages.success(request, _("Thank you for your feedback."))
+        except DomainError as error:
+            form.add_error(None, str(error.message))
+            return self._render(request, complaint, {which: form}, status=409)
+        return redirect("complaints:track", token=token)
+
+
+# --- staff --------------------------------------------------------------------------
+
+class InboxView(StaffRequiredMixin, View):
+    def get(self, request):
+        tab = request.GET.get("tab", "all_open")
+        if tab not in INBOX_TABS:
+            tab = "all_open"
+        try:
+            page_number = int(request.GET.get("page", 1))
+        except ValueError:
+            page_number = 1
+        page = complaint_inbox(user=request.user, tab=tab, page=page_number)
+        return render(request, "complaints/inbox.html", {
+            "page": page, "tab": tab, "tabs": _inbox_tabs(), "palette": PALETTE,
+        })
+
+
+def _inbox_tabs():
+    return [
+        ("all_open", _("All open")), ("unassigned", _("Unassigned")), ("mine", _("Mine")),
+        ("department", _("My department")), ("approval", _("Waiting for approval")),
+    ]
+
+
+class StaffRegisterView(StaffRequiredMixin, View):
+    permission = "complaints.register_complaint"
+    template_name = "complaints/register.html"
+
+    def _lookup(self, request) -> dict:
+        query = request.GET.get("lookup", "").strip()
+        if not query:
+            return {}
+        from aftersales import crypto
+
+        customers = list(Customer.objects.filter(
+            phone_hash=crypto.lookup_hash(crypto.normalize_phone(query))
+        )[:5]) + list(Customer.objects.filter(
+            email_hash=crypto.lookup_hash(crypto.normalize_email(query))
+        )[:5])
+        order = Order.objects.select_related("customer").filter(number=query).first()
+        if order and order.customer not in customers:
+            customers.append(order.customer)
+        return {"lookup": query, "found_customers": customers, "found_order": order}
+
+    def get(self, request):
+        initial = {}
+        context = self._lookup(request)
+        use = request.GET.get("use")
+        if use:
+            customer = Customer.objects.filter(pk=use).first()
+            if customer:
+                initial = {"customer_id": customer.pk, "name": customer.name,
+                           "phone": customer.phone, "email": customer.email,
+                           "order_number": request.GET.get("order", "")}
+        form = StaffRegisterForm(initial=initial)
+        return render(request, self.template_name, {"form": form, **context})
+
+    def post(self, request):
+        form = StaffRegisterForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return render(request, self.template_name, {"form": form}, status=400)
+        data = form.cleaned_data
+        customer = None
+        if data.get("customer_id"):
+            customer = Customer.objects.filter(pk=data["customer_id"]).first()
+        complaint = services.complaint_register(
+            intake=services.ComplaintIntake(
+                name=data["name"], phone=data["phone"], email=data["email"],
+                order_number=data["order_number"], product=data["product"],
+                product_text=data["product_text"], category_hint=data["category_hint"],
+                request_type=data["request_type"], description=data["description"],
+                customer_request=data["customer_request"], purchase_date=data["purchase_date"],
+                channel=data["channel"], received_at=data["received_at"], customer=customer,
+                regulator_case_number=data["regulator_case_number"],
+            ),
+            actor=request.user,
+            uploads=data["files"],
+        )
+        messages.success(request, _("Complaint %(number)s registered.")
+                         % {"number": complaint.number})
+        if complaint.repeat_of_id:
+            messages.warning(request, _("Repeat complaint: the customer complained about the "
+                                        "same order or category recently (%(number)s).")
+                             % {"number": complaint.repeat_of.number})
+        return redirect("complaints:detail", number=complaint.number)
+
+
+class ComplaintPageMixin(StaffRequiredMixin):
+    def get_complaint(self, number: str) -> Complaint:
+        try:
+            return complaint_for_page(user=self.request.user, number=number)
+        except Complaint.DoesNotExist as missing:
+            raise Http404 from missing
+
+    def render_page(self, complaint: Complaint, *, bound_action: str | None = None,
+                    bound_form=None, note_form=None, status: int = 200) -> HttpResponse:
+        actions = []
+        for action in available_actions(complaint, self.request.user):
+            form = bound_form if action.name == bound_action else action_form(action, complaint)
+            actions.append((action, form))
+        can_note = (not complaint.is_read_only
+                    and self.request.user.has_perm("aftersales.add_note"))
+        return render(self.request, "complaints/detail.html", {
+            "complaint": complaint,
+            "events": timeline_for(complaint),
+            "actions": actions,
+            "open_action": bound_action,
+            "note_form": note_form or (NoteForm() if can_note else None),
+            "palette": PALETTE,
+        }, status=status)
+
+
+class ComplaintDetailView(ComplaintPageMixin, View):
+    def get(self, request, number):
+        return self.render_page(self.get_complaint(number))
+
+
+class ComplaintActionView(ComplaintPageMixin, View):
+    def post(self, request, number, action):
+        complaint = self.get_complaint(number)
+        spec = ACTIONS.get(action)
+        if spec is None:
+            raise Http404
+        form = action_form(spec, complaint, data=request.POST)
+        if not form.is_valid():
+            return self.render_page(complaint, bound_action=action, bound_form=form, status=400)
+        try:
+            spec.run(complaint, form.cleaned_data, request.user)
+        except ConcurrentChange as error:
+            messages.error(request, str(error.message))
+            return HttpResponseRedirect(reverse("complaints:detail", args=[number]))
+        except DomainError as error:
+            form.add_error(None, str(error.message))
+            fresh = self.get_complaint(number)
+            return self.render_page(fresh, bound_action=action, bound_form=form, status=409)
+        messages.success(request, _("%(action)s: done.") % {"action": spec.label})
+        return HttpResponseRedirect(reverse("complaints:detail", args=[number]))
+
+
+class ComplaintNoteView(ComplaintPageMixin, View):
+    def post(self, request, number):
+        complaint = self.get_complaint(number)
+        form = NoteForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return self.render_page(complaint, note_form=form, status=400)
+        try:
+            ticket_add_note(ticket_model=Complaint, ticket_pk=complaint.pk, actor=request.user,
+                            text=form.cleaned_data["text"],
+                            customer_visible=form.cleaned_data["customer_visible"],
+                            uploads=form.cleaned_data["files"])
+        except DomainError as error:
+            form.add_error(None, str(error.message))
+            return self.render_page(complaint, note_form=form, status=409)
+        messages.success(request, _("Added to the timeline."))
+        return HttpResponseRedirect(reverse("complaints:detail", args=[number]))
