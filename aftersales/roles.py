@@ -62,7 +62,8 @@ def ensure_roles_after_migrate(app_config, **kwargs) -> None:
     # Permissions are created app by app; the roles need all of them, so wait for the last.
     from django.apps import apps
 
-    if app_config is list(apps.get_app_configs())[-1]:
+    with_models = [c for c in apps.get_app_configs() if c.models_module is not None]
+    if app_config is with_models[-1]:
         ensure_roles()
 
 

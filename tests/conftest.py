@@ -1,0 +1,64 @@
+import os
+import shutil
+import tempfile
+
+import pytest
+from django.core.cache import cache
+
+from aftersales.celery import app as celery_app
+
+from tests.factories import DepartmentFactory, make_staff
+
+
+@pytest.fixture(autouse=True)
+def _isolated_media_and_cache(settings):
+    media = tempfile.mkdtemp(prefix="aftersales-media-")
+    settings.MEDIA_ROOT = media
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # Tasks scheduled on commit run in-process here; tests of the real worker opt out.
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    cache.clear()
+    yield
+    celery_app.conf.task_always_eager = eager
+    cache.clear()
+    shutil.rmtree(media, ignore_errors=True)
+
+
+@pytest.fixture
+def quality_dept(db):
+    return DepartmentFactory(code="qa", name="Quality", kind="QA")
+
+
+@pytest.fixture
+def other_dept(db):
+    return DepartmentFactory(code="wh", name="Warehouse", kind="WH")
+
+
+@pytest.fixture
+def agent(db):
+    return make_staff("agent1", "agent")
+
+
+@pytest.fixture
+def handler(quality_dept):
+    return make_staff("handler1", "handler", quality_dept)
+
+
+@pytest.fixture
+def other_handler(other_dept):
+    return make_staff("handler2", "handler", other_dept)
+
+
+@pytest.fixture
+def supervisor(db):
+    return make_staff("super1", "supervisor")
+
+
+@pytest.fixture
+def admin_user(db):
+    return make_staff("admin1", "admin", is_staff=True)
+
+
+def pytest_report_header(config):
+    return f"database: {os.environ.get('DATABASE_URL', 'sqlite (embedded default)')}"
