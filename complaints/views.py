@@ -10,7 +10,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import View
 
-from aftersales.choices import Channel, SLA_STATUS_COLOUR, SEVERITY_COLOUR
+from aftersales.choices import SEVERITY_COLOUR, SLA_STATUS_COLOUR, Channel
 from aftersales.exceptions import ConcurrentChange, DomainError
 from aftersales.models import Customer, Order
 from aftersales.selectors import is_staff_member

@@ -6,7 +6,6 @@ import pytest
 from django.core.cache import cache
 
 from aftersales.celery import app as celery_app
-
 from tests.factories import DepartmentFactory, make_staff
 
 
