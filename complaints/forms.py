@@ -50,7 +50,7 @@ class PublicComplaintForm(HoneypotMixin, ContactFieldsMixin):
     product = forms.CharField(label=_("Product"), max_length=200)
     category_hint = forms.ChoiceField(
         label=_("What happened?"),
-        choices=[("", _("Not sure"))] + list(Category.choices), required=False,
+        choices=[("", _("Not sure")), *Category.choices], required=False,
     )
     description = forms.CharField(label=_("Describe the problem"), widget=forms.Textarea(
         attrs={"rows": 5}), min_length=10, max_length=5000)
@@ -80,7 +80,7 @@ class StaffRegisterForm(ContactFieldsMixin):
     request_type = forms.ChoiceField(label=_("Request type"), choices=RequestType.choices)
     category_hint = forms.ChoiceField(
         label=_("Category (first judgement)"),
-        choices=[("", "—")] + list(Category.choices), required=False,
+        choices=[("", "—"), *Category.choices], required=False,
     )
     description = forms.CharField(label=_("What happened"), widget=forms.Textarea(
         attrs={"rows": 4}), max_length=5000)
@@ -137,7 +137,7 @@ class OnSpotForm(VersionedForm):
 class ClassifyForm(VersionedForm):
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
     subcategory = forms.ChoiceField(label=_("Sub-category"),
-                                    choices=[("", "—")] + list(SubCategory.choices),
+                                    choices=[("", "—"), *SubCategory.choices],
                                     required=False)
     severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices)
     department = forms.ModelChoiceField(label=_("Responsible department"),
@@ -175,7 +175,7 @@ class StartHandlingForm(VersionedForm):
 class PlanForm(VersionedForm):
     cause = forms.ChoiceField(label=_("Cause"), choices=Cause.choices)
     nature = forms.ChoiceField(label=_("Nature (quality problems)"),
-                               choices=[("", "—")] + list(Nature.choices), required=False)
+                               choices=[("", "—"), *Nature.choices], required=False)
     liability = forms.ChoiceField(label=_("Liability"), choices=Liability.choices)
     responsible_department = forms.ModelChoiceField(
         label=_("Responsible unit"), queryset=Department.objects.filter(active=True))
@@ -240,7 +240,8 @@ class ReturnVisitForm(VersionedForm):
 
 
 class NoteOnlyForm(VersionedForm):
-    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label=_("Note"), required=False,
+                           widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class ReasonForm(VersionedForm):

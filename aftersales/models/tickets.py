@@ -36,6 +36,9 @@ class TicketSequence(models.Model):
             models.UniqueConstraint(fields=["prefix", "day"], name="ticketsequence_prefix_day")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.prefix}-{self.day:%Y%m%d}: {self.last}"
+
 
 class Ticket(FSMModelMixin, models.Model):
     """After-sales work order (售后工单): the common base of every kind of case.
@@ -48,7 +51,9 @@ class Ticket(FSMModelMixin, models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=TicketKind.choices)
     channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices)
     state = FSMField(_("state"), max_length=32, default="RECEIVED", protected=True)
-    stage = models.CharField(_("stage"), max_length=10, choices=Stage.choices, default=Stage.REGISTER)
+    stage = models.CharField(
+        _("stage"), max_length=10, choices=Stage.choices, default=Stage.REGISTER
+    )
     is_open = models.BooleanField(_("open"), default=True)
 
     customer = models.ForeignKey(
@@ -87,7 +92,9 @@ class Ticket(FSMModelMixin, models.Model):
         related_name="registered_tickets", verbose_name=_("registered by"),
     )
 
-    tracking_token = models.CharField(max_length=64, unique=True, default=new_tracking_token, editable=False)
+    tracking_token = models.CharField(
+        max_length=64, unique=True, default=new_tracking_token, editable=False
+    )
     repeat_of = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="repeats",
         verbose_name=_("repeat of"),
