@@ -40,13 +40,15 @@ _SUPERVISOR = sorted(
         "complaints.reopen_archived_complaint",
     }
 )
-_ADMIN_MODELS = ["department", "staffprofile", "product", "order", "orderline", "cannedresponse"]
+_ADMIN_MODELS = ["department", "staffprofile", "product", "order", "orderline", "cannedresponse",
+                 "slapolicy", "workingperiod", "calendarday", "calendaryear"]
 _ADMIN = sorted(
     {
         *_SUPERVISOR,
         *(f"aftersales.{action}_{model}" for model in _ADMIN_MODELS
           for action in ("add", "change", "view", "delete")),
         "auth.view_user", "auth.add_user", "auth.change_user",
+        "aftersales.view_customer", "aftersales.change_customer", "aftersales.view_notification",
     }
 )
 

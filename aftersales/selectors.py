@@ -23,6 +23,16 @@ def tickets_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
     return qs.filter(department_id=department_id)
 
 
+def ticket_in_scope(user, ticket: Ticket) -> bool:
+    """Whether ``tickets_visible_to(user)`` includes ``ticket``, decided without a query."""
+    if not user.is_authenticated:
+        return False
+    if user.has_perm("aftersales.view_all_tickets"):
+        return True
+    department_id = user_department_id(user)
+    return department_id is not None and ticket.department_id == department_id
+
+
 def is_staff_member(user) -> bool:
     return user.is_authenticated and (
         user.has_perm("aftersales.view_all_tickets") or user_department_id(user) is not None

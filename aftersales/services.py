@@ -14,6 +14,7 @@ from . import crypto
 from .choices import TICKET_NUMBER_PREFIX
 from .exceptions import CaseReadOnly, ConcurrentChange, PermissionRefused, TransitionRefused
 from .models import Attachment, Customer, Ticket, TicketSequence, TimelineEvent
+from .selectors import ticket_in_scope
 from .uploads import CheckedUpload
 
 T = TypeVar("T", bound=Ticket)
@@ -110,7 +111,8 @@ def transition_allowed(ticket: Ticket, name: str, user: Actor) -> bool:
     method = getattr(ticket, name)
     if user is None:
         return can_proceed(method)
-    return has_transition_perm(method, user)
+    # A role's permissions apply only to the cases the person may see (their department's).
+    return has_transition_perm(method, user) and ticket_in_scope(user, ticket)
 
 
 def ticket_transition(
@@ -133,7 +135,9 @@ def ticket_transition(
     method = getattr(ticket, name)
     if not can_proceed(method):
         raise TransitionRefused()
-    if check_permission and not has_transition_perm(method, actor):
+    if check_permission and not (
+        has_transition_perm(method, actor) and ticket_in_scope(actor, ticket)
+    ):
         raise PermissionRefused()
     from_state = ticket.state
     method(*args)
@@ -205,7 +209,7 @@ def ticket_add_note(
     with transaction.atomic():
         ticket = ticket_lock(ticket_model, ticket_pk)
         ticket_ensure_writable(ticket)
-        if not actor.has_perm("aftersales.add_note"):
+        if not (actor.has_perm("aftersales.add_note") and ticket_in_scope(actor, ticket)):
             raise PermissionRefused()
         event = timeline_record(
             ticket=ticket,

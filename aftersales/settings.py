@@ -22,7 +22,7 @@ DEBUG = env.bool("DEBUG", default=False)
 
 _DEV_SECRET = "dev-only-insecure-secret-key-change-me-0123456789abcdef"
 SECRET_KEY = env.str("SECRET_KEY", default="" if PRODUCTION else _DEV_SECRET)
-FIELD_ENCRYPTION_KEY = env.str("FIELD_ENCRYPTION_KEY", default="" if PRODUCTION else "")
+FIELD_ENCRYPTION_KEY = env.str("FIELD_ENCRYPTION_KEY", default="")
 if PRODUCTION:
     for _name in ("SECRET_KEY", "FIELD_ENCRYPTION_KEY", "DATABASE_URL", "ALLOWED_HOSTS"):
         if not env.str(_name, default=""):
@@ -97,7 +97,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
 else:
     CACHES = {
         "default": {
@@ -157,6 +159,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 CELERY_TASK_IGNORE_RESULT = True
@@ -166,6 +169,23 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE: dict = {}
+
+# SLA clocks, sweeps and return visits (aftersales.sla, aftersales.sweep).
+SLA_TIME_ZONE = env.str("SLA_TIME_ZONE", default=TIME_ZONE)
+SLA_SWEEP_BATCH = env.int("SLA_SWEEP_BATCH", default=5000)
+SLA_NOTIFICATION_BATCH = env.int("SLA_NOTIFICATION_BATCH", default=200)
+FOLLOW_UP_REMINDER_AFTER_HOURS = env.int("FOLLOW_UP_REMINDER_AFTER_HOURS", default=48)
+FOLLOW_UP_NO_RESPONSE_AFTER_HOURS = env.int("FOLLOW_UP_NO_RESPONSE_AFTER_HOURS", default=48)
+# An overall rating at or below this, or "not solved", counts as not satisfied.
+FOLLOW_UP_DISSATISFIED_MAX_RATING = env.int("FOLLOW_UP_DISSATISFIED_MAX_RATING", default=2)
+CELERY_BEAT_SCHEDULE.update({
+    # A sweep left in the queue while the worker was down expires: the next one catches up.
+    "sla-sweep": {"task": "aftersales.sla_sweep", "schedule": 60.0, "options": {"expires": 55}},
+    "follow-up-sweep": {
+        "task": "aftersales.follow_up_sweep", "schedule": 60.0, "options": {"expires": 55},
+    },
+    "calendar-check": {"task": "aftersales.calendar_check", "schedule": 24 * 3600.0},
+})
 
 # Evidence uploads: limits checked on the file content, not on its name.
 UPLOAD_MAX_FILES = 5

@@ -99,7 +99,7 @@ ACTIONS: dict[str, Action] = {a.name: a for a in [
            style="outline-danger"),
     Action("escalate", _("Escalate"), ("escalate",), f.ReasonForm,
            lambda c, d, u: s.complaint_escalate(**_common(c, d, u), reason=d["reason"]),
-           style="outline-warning"),
+           style="warning"),
 ]}
 
 

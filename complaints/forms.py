@@ -29,7 +29,8 @@ YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 class ContactFieldsMixin(forms.Form):
     name = forms.CharField(label=_("Your name"), max_length=100)
     phone = forms.CharField(label=_("Mobile phone"), max_length=20, required=False,
-                            validators=[validate_phone])
+                            validators=[validate_phone],
+                            help_text=_("A phone number or an e-mail address is required."))
     email = forms.EmailField(label=_("E-mail"), required=False)
 
     def clean(self):
@@ -274,7 +275,8 @@ class CustomerFeedbackForm(forms.Form):
                                   widget=forms.RadioSelect,
                                   choices=[("yes", _("Satisfied")), ("no", _("Not satisfied"))])
     rating = forms.TypedChoiceField(label=_("Overall rating (5 = best)"), coerce=int,
-                                    choices=RATING_CHOICES, required=False, empty_value=None)
+                                    choices=[("", "—"), *RATING_CHOICES], required=False,
+                                    empty_value=None)
     comment = forms.CharField(label=_("Comment (required if not satisfied)"), required=False,
                               widget=forms.Textarea(attrs={"rows": 2}))
 

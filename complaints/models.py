@@ -41,12 +41,20 @@ def _can_start_handling(instance: "Complaint", user) -> bool:
     )
 
 
+def is_responsible_person(instance: "Complaint", user) -> bool:
+    plan = instance.current_plan
+    return plan is not None and plan.responsible_person_id == user.pk
+
+
 def _can_approve(instance: "Complaint", user) -> bool:
     # Segregation of duties: the person held responsible may not approve the plan.
-    plan = instance.current_plan
-    return user.has_perm("complaints.approve_plan") and (
-        plan is None or plan.responsible_person_id != user.pk
-    )
+    return user.has_perm("complaints.approve_plan") and not is_responsible_person(instance, user)
+
+
+def _can_record_return_visit(instance: "Complaint", user) -> bool:
+    # Segregation of duties (domain.md §2): nor may they record the customer's satisfaction.
+    return (user.has_perm("complaints.archive_complaint")
+            and not is_responsible_person(instance, user))
 
 
 def _can_reopen(instance: "Complaint", user) -> bool:
@@ -228,7 +236,7 @@ class Complaint(Ticket):
 
     # --- archive stage --------------------------------------------------------------
     @transition(field="state", source=[State.RESOLVED, State.RETURN_VISIT],
-                target=State.RETURN_VISIT, permission=_has("complaints.archive_complaint"))
+                target=State.RETURN_VISIT, permission=_can_record_return_visit)
     def record_return_visit(self) -> None:
         pass
 

@@ -41,7 +41,9 @@ def complaint_inbox(*, user, tab: str, page: int = 1, per_page: int = PAGE_SIZE)
     elif tab == "mine":
         qs = qs.filter(assignee=user)
     elif tab == "department":
-        qs = qs.filter(department_id=user_department_id(user))
+        # Someone without a department has none to show, not the unclassified complaints.
+        department_id = user_department_id(user)
+        qs = qs.filter(department_id=department_id) if department_id is not None else qs.none()
     elif tab == "approval":
         qs = qs.filter(state=State.PLAN_APPROVAL)
     qs = (

@@ -18,6 +18,7 @@ from aftersales.services import (
     Actor,
     attachments_store,
     customer_find_or_create,
+    ticket_ensure_writable,
     ticket_lock,
     ticket_next_number,
     ticket_save,
@@ -34,7 +35,7 @@ from .choices import (
     PlanStatus,
     State,
 )
-from .models import Complaint, HandlingPlan
+from .models import Complaint, HandlingPlan, is_responsible_person
 
 ACTION = "complaints.complaint.{}".format
 
@@ -86,7 +87,7 @@ def find_repeat_of(*, customer: Customer, order: Order | None, category: str,
     if not same_issue:
         return None
     candidates = (
-        Complaint.objects.filter(customer=customer)
+        Complaint.objects.filter(customer=customer, received_at__lt=now)
         .filter(same_issue)
         .filter(Q(is_open=True) | Q(received_at__gte=window_start))
         .exclude(state=State.NOT_ACCEPTED)
@@ -452,6 +453,14 @@ def complaint_record_feedback(*, complaint_pk: int, actor: Actor, satisfied: boo
     staff = getattr(actor, "is_authenticated", False)
     with transaction.atomic():
         complaint = _lock(complaint_pk, None)
+        # An archived case is reopened only by a supervisor (complaint_reopen), never by a
+        # late answer to the satisfaction question.
+        ticket_ensure_writable(complaint)
+        if staff and is_responsible_person(complaint, actor):
+            # Also when not satisfied: the rule is about who records the visit (domain.md §2).
+            raise PermissionRefused(
+                _("The person responsible for this complaint may not record its return visit.")
+            )
         if follow_up is None:
             follow_up = complaint.follow_ups.filter(
                 status__in=["SCHEDULED", "SENT", "REMINDED"]
@@ -480,13 +489,37 @@ def complaint_record_feedback(*, complaint_pk: int, actor: Actor, satisfied: boo
         else:
             ticket_transition(
                 complaint, "reopen", action=ACTION("reopened"), note=comment,
-                data={**data, "reason": "dissatisfied"}, customer_visible=True, **who,
+                data=data, customer_visible=True, **who,
             )
             complaint.return_visit_result = ""
             sla.ticket_start_clock(complaint, "resolution")
         ticket_save(complaint, ["return_visit_result", "reopen_count", *sla.CLOCK_FIELDS])
     if not satisfied:
         _on_commit_notify_staff(complaint, "reopened", "assignee_and_supervisors")
+    return complaint
+
+
+def complaint_record_no_response(*, complaint_pk: int,
+                                 follow_up: FollowUp | None = None) -> Complaint:
+    """The customer did not answer the return-visit survey, not even after the reminder.
+
+    The return visit is recorded as "no response" so the complaint can be archived; a
+    complaint that has moved on meanwhile (reopened, archived) is left as it is.
+    """
+    with transaction.atomic():
+        complaint = _lock(complaint_pk, None)
+        if complaint.state not in (State.RESOLVED, State.RETURN_VISIT) or (
+            complaint.return_visit_result
+        ):
+            return complaint
+        ticket_transition(
+            complaint, "record_return_visit", actor=None, action=ACTION("return_visit"),
+            data={"result": Complaint.ReturnVisitResult.NO_RESPONSE,
+                  "follow_up": follow_up.pk if follow_up else None},
+            check_permission=False,
+        )
+        complaint.return_visit_result = Complaint.ReturnVisitResult.NO_RESPONSE
+        ticket_save(complaint, ["return_visit_result"])
     return complaint
 
 

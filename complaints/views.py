@@ -225,8 +225,8 @@ class StaffRegisterView(StaffRequiredMixin, View):
     def get(self, request):
         initial = {}
         context = self._lookup(request)
-        use = request.GET.get("use")
-        if use:
+        use = request.GET.get("use", "")
+        if use.isdigit():
             customer = Customer.objects.filter(pk=use).first()
             if customer:
                 initial = {"customer_id": customer.pk, "name": customer.name,

@@ -1,5 +1,7 @@
 from .catalog import Order, OrderLine, Product
+from .notifications import Notification
 from .people import Customer, Department, StaffProfile
+from .sla import CalendarDay, CalendarYear, SlaPolicy, TimeBasis, WorkingPeriod
 from .tickets import (
     Attachment,
     CannedResponse,
@@ -11,15 +13,21 @@ from .tickets import (
 
 __all__ = [
     "Attachment",
+    "CalendarDay",
+    "CalendarYear",
     "CannedResponse",
     "Customer",
     "Department",
     "FollowUp",
+    "Notification",
     "Order",
     "OrderLine",
     "Product",
+    "SlaPolicy",
     "StaffProfile",
     "Ticket",
     "TicketSequence",
+    "TimeBasis",
     "TimelineEvent",
+    "WorkingPeriod",
 ]

@@ -168,6 +168,13 @@ class Ticket(FSMModelMixin, models.Model):
     def __str__(self) -> str:
         return self.number
 
+    def get_state_display(self) -> str:
+        """The state's label; each kind of case declares its states as ``States``."""
+        states = getattr(self, "States", None)
+        if states is None or self.state not in states.values:
+            return self.state
+        return states(self.state).label
+
 
 class TimelineEvent(models.Model):
     """Append-only history of a case: the audit trail and the ledger's record of every step.

@@ -1,7 +1,10 @@
 from django import template
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from ..roles import ROLE_LABELS
 from ..timeline import action_label as _action_label
+from ..timeline import event_details as _event_details
 
 register = template.Library()
 
@@ -21,8 +24,18 @@ def action_label(code: str) -> str:
 
 
 @register.filter
+def event_details(event) -> list[tuple[str, str]]:
+    return _event_details(event.data)
+
+
+@register.filter
+def role_label(role: str) -> str:
+    return str(ROLE_LABELS.get(role, role))
+
+
+@register.filter
 def age(value) -> str:
-    """Compact age: 3d 4h, 5h 10m, 12m."""
+    """Compact age since a moment: 3 d 4 h, 5 h 10 min, 12 min."""
     if not value:
         return ""
     seconds = max(0, int((timezone.now() - value).total_seconds()))
@@ -30,7 +43,7 @@ def age(value) -> str:
     hours, rest = divmod(rest, 3600)
     minutes = rest // 60
     if days:
-        return f"{days}d {hours}h"
+        return _("%(days)d d %(hours)d h") % {"days": days, "hours": hours}
     if hours:
-        return f"{hours}h {minutes}m"
-    return f"{minutes}m"
+        return _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
+    return _("%(minutes)d min") % {"minutes": minutes}

@@ -1,0 +1,195 @@
+"""Kernel pages: the customer's satisfaction survey, staff notifications, return visits due."""
+
+from django import forms
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
+from django.views import View
+
+from .exceptions import DomainError
+from .followups import (
+    SurveyAnswer,
+    follow_up_answer,
+    follow_up_for_token,
+    follow_up_is_open,
+    follow_ups_due,
+)
+from .models import FollowUp, Notification
+from .notifications import (
+    case_path,
+    event_label,
+    notifications_for,
+    notifications_mark_read,
+    unread_count,
+)
+from .selectors import is_staff_member
+
+STAFF_LAYOUTS = ("layout_staff.html", "aftersales/_standalone.html")
+PUBLIC_LAYOUTS = ("layout_public.html", "aftersales/_standalone.html")
+PAGE_SIZE = 25
+
+
+def layout(names: tuple[str, ...]) -> str:
+    """The project's page layout when it exists, else a minimal standalone one."""
+    for name in names:
+        try:
+            get_template(name)
+        except TemplateDoesNotExist:
+            continue
+        return name
+    return names[-1]
+
+
+RATING_CHOICES = [(i, str(i)) for i in range(5, 0, -1)]
+YES_NO = [("yes", _("Yes")), ("no", _("No"))]
+
+
+class SurveyForm(forms.Form):
+    """Satisfaction 1–5 on four dimensions, resolved yes/no, a comment."""
+
+    rating = forms.TypedChoiceField(
+        label=_("Overall satisfaction"), choices=RATING_CHOICES, coerce=int,
+        widget=forms.RadioSelect, help_text=_("5 = very satisfied, 1 = very dissatisfied"),
+    )
+    rating_attitude = forms.TypedChoiceField(
+        label=_("Service attitude"), choices=RATING_CHOICES, coerce=int,
+        widget=forms.RadioSelect,
+    )
+    rating_timeliness = forms.TypedChoiceField(
+        label=_("Timeliness"), choices=RATING_CHOICES, coerce=int, widget=forms.RadioSelect,
+    )
+    rating_result = forms.TypedChoiceField(
+        label=_("Handling result"), choices=RATING_CHOICES, coerce=int,
+        widget=forms.RadioSelect,
+    )
+    problem_solved = forms.ChoiceField(
+        label=_("Was your problem solved?"), choices=YES_NO, widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=_("Comment"), required=False, max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Required if your problem is not solved or you are not satisfied."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors:
+            answer = self.answer()
+            if not answer.satisfied and not answer.comment:
+                self.add_error("comment", _("Please tell us what is still wrong."))
+        return data
+
+    def answer(self) -> SurveyAnswer:
+        data = self.cleaned_data
+        return SurveyAnswer(
+            rating=data["rating"], rating_attitude=data["rating_attitude"],
+            rating_timeliness=data["rating_timeliness"], rating_result=data["rating_result"],
+            problem_solved=data["problem_solved"] == "yes",
+            comment=data.get("comment", "").strip(),
+        )
+
+
+class SurveyView(View):
+    """The customer's survey, reached only through the follow-up's own random token."""
+
+    template_name = "aftersales/survey.html"
+
+    def _follow_up(self, token: str) -> FollowUp:
+        try:
+            return follow_up_for_token(token)
+        except FollowUp.DoesNotExist as missing:
+            raise Http404 from missing
+
+    def _render(self, request, follow_up, form=None, status=200, done=False) -> HttpResponse:
+        response = render(request, self.template_name, {
+            "layout": layout(PUBLIC_LAYOUTS), "follow_up": follow_up,
+            "number": follow_up.ticket.number, "form": form, "done": done,
+            "open": follow_up_is_open(follow_up),
+        }, status=status)
+        response["Referrer-Policy"] = "no-referrer"
+        response["Cache-Control"] = "no-store"
+        return response
+
+    def get(self, request: HttpRequest, token: str) -> HttpResponse:
+        follow_up = self._follow_up(token)
+        done = request.GET.get("done") == "1"
+        form = SurveyForm() if follow_up_is_open(follow_up) else None
+        return self._render(request, follow_up, form, done=done)
+
+    def post(self, request: HttpRequest, token: str) -> HttpResponse:
+        follow_up = self._follow_up(token)
+        if not follow_up_is_open(follow_up):
+            return self._render(request, follow_up, status=409)
+        form = SurveyForm(request.POST)
+        if not form.is_valid():
+            return self._render(request, follow_up, form, status=400)
+        try:
+            follow_up_answer(token=token, answer=form.answer())
+        except DomainError as error:
+            form.add_error(None, str(error.message))
+            return self._render(request, self._follow_up(token), form, status=409)
+        return redirect(reverse("aftersales:survey", args=[token]) + "?done=1")
+
+
+class StaffOnlyMixin(LoginRequiredMixin):
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if not is_staff_member(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+class NotificationListView(LoginRequiredMixin, View):
+    """A staff member's notifications, newest first, unread ones highlighted."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        paginator = Paginator(notifications_for(request.user), PAGE_SIZE)
+        page = paginator.get_page(request.GET.get("page"))
+        rows = [(n, event_label(n.event), case_path(n.ticket) if n.ticket else "")
+                for n in page.object_list]
+        return render(request, "aftersales/notifications.html", {
+            "layout": layout(STAFF_LAYOUTS), "page": page, "rows": rows,
+            "unread": unread_count(request.user),
+        })
+
+
+class NotificationReadView(LoginRequiredMixin, View):
+    """Mark one notification read and open its case, or mark them all read."""
+
+    def post(self, request: HttpRequest, pk: int | None = None) -> HttpResponseRedirect:
+        target = reverse("aftersales:notifications")
+        if pk is not None:
+            notification = get_object_or_404(
+                Notification.objects.select_related("ticket"), pk=pk, recipient=request.user
+            )
+            notifications_mark_read(user=request.user, pk=notification.pk)
+            if notification.ticket is not None:
+                target = case_path(notification.ticket) or target
+        else:
+            notifications_mark_read(user=request.user)
+            nxt = request.POST.get("next", "")
+            if nxt and url_has_allowed_host_and_scheme(nxt, {request.get_host()}):
+                target = nxt
+        return redirect(target)
+
+
+class FollowUpsDueView(StaffOnlyMixin, View):
+    """Return visits that are due and unanswered: call the customer or wait for the survey."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        now = timezone.now()
+        paginator = Paginator(follow_ups_due(request.user, now=now), PAGE_SIZE)
+        page = paginator.get_page(request.GET.get("page"))
+        rows = [(fu, case_path(fu.ticket)) for fu in page.object_list]
+        return render(request, "aftersales/followups_due.html", {
+            "layout": layout(STAFF_LAYOUTS), "page": page, "rows": rows, "now": now,
+        })

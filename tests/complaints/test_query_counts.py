@@ -1,0 +1,155 @@
+"""Query budgets: the inbox, the case page and the tracking page run a fixed number of SQL
+queries however many complaints, timeline events and files there are (no N+1)."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from aftersales.services import ticket_add_note, ticket_customer_add_info
+from complaints.choices import State
+from complaints.models import Complaint
+from tests.factories import checked_evidence, complaint_in_state
+
+# Measured on SQLite and PostgreSQL: inbox 6 queries for a view-all role, 7 for a department
+# handler (its staff profile); case page 8–11 depending on the action forms the role sees;
+# tracking page 3. The budgets leave one query of room, no more.
+INBOX_BUDGET = 8
+DETAIL_BUDGET = 12
+TRACKING_BUDGET = 4
+N = 10
+
+# Every tab gets rows, with and without handler, department and plan, from distinct customers.
+MIX = [State.PLAN_APPROVAL, State.IN_PROGRESS, State.REGISTERED, State.CLASSIFIED,
+       State.ACCEPTED]
+
+
+@pytest.fixture
+def staff(agent, handler, supervisor):
+    return {"agent": agent, "handler": handler, "supervisor": supervisor}
+
+
+@pytest.fixture
+def add_complaints(agent, handler, supervisor, quality_dept):
+    made = []
+
+    def add(count: int) -> None:
+        for _ in range(count):
+            serial = len(made) + 1
+            made.append(complaint_in_state(
+                MIX[serial % len(MIX)], agent=agent, handler=handler, supervisor=supervisor,
+                dept=quality_dept, phone=f"139{serial:08d}", email=f"c{serial}@example.com",
+            ))
+    return add
+
+
+def queries(client, url: str, params: dict | None = None):
+    """The number of queries of one page view, after a first view filled process caches."""
+    client.get(url, params)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url, params)
+    assert response.status_code == 200
+    return len(captured), response
+
+
+# --- inbox ------------------------------------------------------------------------------
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("tab", "who"), [
+    ("all_open", "agent"),
+    ("all_open", "handler"),
+    ("unassigned", "supervisor"),
+    ("mine", "handler"),
+    ("department", "handler"),
+    ("approval", "supervisor"),
+])
+def test_the_inbox_costs_the_same_for_n_and_2n_complaints(
+        client, staff, add_complaints, tab, who,
+        django_assert_num_queries, django_assert_max_num_queries):
+    client.force_login(staff[who])
+    url = reverse("complaints:inbox")
+
+    add_complaints(N)
+    at_n, response = queries(client, url, {"tab": tab})
+    rows_at_n = len(response.context["page"].rows)
+    add_complaints(N)
+    with django_assert_num_queries(at_n):
+        response = client.get(url, {"tab": tab})
+    with django_assert_max_num_queries(INBOX_BUDGET):
+        client.get(url, {"tab": tab})
+
+    assert rows_at_n > 0
+    assert len(response.context["page"].rows) == 2 * rows_at_n
+
+
+# --- case page --------------------------------------------------------------------------
+
+@pytest.fixture
+def add_events(agent):
+    def add(complaint: Complaint, count: int) -> None:
+        for number in range(count):
+            ticket_add_note(ticket_model=Complaint, ticket_pk=complaint.pk, actor=agent,
+                            text=f"Note {number}", customer_visible=number % 2 == 0,
+                            uploads=[checked_evidence("photo.png"),
+                                     checked_evidence("report.pdf")])
+    return add
+
+
+# An accepted complaint has no department yet, so its handler cannot open it.
+PAGES = [(state, who) for state in (State.ACCEPTED, State.PLAN_APPROVAL, State.IN_PROGRESS)
+         for who in ("agent", "handler", "supervisor")
+         if (state, who) != (State.ACCEPTED, "handler")]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("state", "who"), PAGES)
+def test_the_case_page_costs_the_same_for_n_and_2n_events(
+        client, staff, add_events, agent, handler, supervisor, quality_dept, state, who,
+        django_assert_num_queries, django_assert_max_num_queries):
+    complaint = complaint_in_state(state, agent=agent, handler=handler, supervisor=supervisor,
+                                   dept=quality_dept)
+    client.force_login(staff[who])
+    url = reverse("complaints:detail", args=[complaint.number])
+
+    add_events(complaint, N)
+    at_n, response = queries(client, url)
+    events_at_n = len(response.context["events"])
+    add_events(complaint, N)
+    with django_assert_num_queries(at_n):
+        response = client.get(url)
+    with django_assert_max_num_queries(DETAIL_BUDGET):
+        client.get(url)
+
+    assert len(response.context["events"]) == events_at_n + N
+    assert sum(len(e.attachments.all()) for e in response.context["events"]) == 4 * N
+
+
+# --- tracking page ----------------------------------------------------------------------
+
+@pytest.mark.django_db
+def test_the_tracking_page_costs_the_same_for_n_and_2n_events(
+        client, add_events, agent, handler, supervisor, quality_dept,
+        django_assert_num_queries, django_assert_max_num_queries):
+    complaint = complaint_in_state(State.AWAIT_CUSTOMER, agent=agent, handler=handler,
+                                   supervisor=supervisor, dept=quality_dept)
+    url = reverse("complaints:track", args=[complaint.tracking_token])
+
+    def add(count: int) -> None:
+        add_events(complaint, count)
+        for number in range(count):
+            ticket_customer_add_info(ticket_model=Complaint, ticket_pk=complaint.pk,
+                                     text=f"Extra {number}", uploads=[checked_evidence()])
+
+    add(N)
+    at_n, response = queries(client, url)
+    events_at_n = len(response.context["events"])
+    add(N)
+    with django_assert_num_queries(at_n):
+        response = client.get(url)
+    with django_assert_max_num_queries(TRACKING_BUDGET):
+        client.get(url)
+
+    visible_notes = (N + 1) // 2
+    assert len(response.context["events"]) == events_at_n + visible_notes + N
+    assert all(a.customer_visible for e in response.context["events"]
+               for a in e.attachments.all())
