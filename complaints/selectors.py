@@ -10,7 +10,7 @@ from aftersales.selectors import tickets_visible_to, user_department_id
 from .choices import State
 from .models import Complaint
 
-INBOX_TABS = ("unassigned", "mine", "department", "approval", "all_open")
+INBOX_TABS = ("unassigned", "mine", "department", "approval", "emergency", "all_open")
 PAGE_SIZE = 25
 
 
@@ -46,6 +46,8 @@ def complaint_inbox(*, user, tab: str, page: int = 1, per_page: int = PAGE_SIZE)
         qs = qs.filter(department_id=department_id) if department_id is not None else qs.none()
     elif tab == "approval":
         qs = qs.filter(state=State.PLAN_APPROVAL)
+    elif tab == "emergency":
+        qs = qs.filter(is_emergency=True)
     qs = (
         qs.select_related("customer", "department", "assignee")
         .only(

@@ -77,7 +77,7 @@ class ComplaintIntake:
 def find_repeat_of(*, customer: Customer, order: Order | None, category: str,
                    now: datetime, exclude_pk: int | None = None) -> Complaint | None:
     """An earlier complaint by the same customer about the same order or category that is
-    still open or was received within the repeat window (domain.md §9, T21)."""
+    still open or was closed within the repeat window (domain.md §9, T21)."""
     window_start = now - timedelta(days=settings.REPEAT_COMPLAINT_WINDOW_DAYS)
     same_issue = Q()
     if order is not None:
@@ -89,7 +89,7 @@ def find_repeat_of(*, customer: Customer, order: Order | None, category: str,
     candidates = (
         Complaint.objects.filter(customer=customer, received_at__lt=now)
         .filter(same_issue)
-        .filter(Q(is_open=True) | Q(received_at__gte=window_start))
+        .filter(Q(is_open=True) | Q(closed_at__gte=window_start))
         .exclude(state=State.NOT_ACCEPTED)
         .order_by("-received_at")
     )
@@ -252,6 +252,8 @@ def complaint_classify(*, complaint_pk: int, version: int | None, actor: Actor, 
 def complaint_start_handling(*, complaint_pk: int, version: int | None, actor: Actor,
                              acknowledgement: str, expected_by: datetime) -> Complaint:
     """Tell the customer the complaint is being handled and when to expect a result."""
+    if expected_by <= timezone.now():
+        raise DomainError(_("The expected time must be in the future."))
     with transaction.atomic():
         complaint = _lock(complaint_pk, version)
         ticket_transition(

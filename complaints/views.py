@@ -199,6 +199,7 @@ def _inbox_tabs():
     return [
         ("all_open", _("All open")), ("unassigned", _("Unassigned")), ("mine", _("Mine")),
         ("department", _("My department")), ("approval", _("Waiting for approval")),
+        ("emergency", _("Emergencies")),
     ]
 
 

@@ -24,6 +24,12 @@ def _isolated_media_and_cache(settings):
     shutil.rmtree(media, ignore_errors=True)
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Tests sign in many staff users; the real hasher is slow on purpose."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def quality_dept(db):
     return DepartmentFactory(code="qa", name="Quality", kind="QA")

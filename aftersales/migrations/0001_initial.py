@@ -316,4 +316,12 @@ class Migration(migrations.Migration):
             model_name='attachment',
             index=models.Index(fields=['ticket', 'created_at'], name='attachment_ticket'),
         ),
+        migrations.AddIndex(
+            model_name="ticket",
+            index=models.Index(models.F("sla_due_at"), models.F("priority"), models.F("id"), condition=models.Q(("assignee__isnull", True), ("is_open", True)), name="ticket_unassigned_urgency"),
+        ),
+        migrations.AddIndex(
+            model_name="ticket",
+            index=models.Index(models.F("sla_due_at"), models.F("priority"), models.F("id"), condition=models.Q(("is_emergency", True), ("is_open", True)), name="ticket_emergency_urgency"),
+        ),
     ]

@@ -148,6 +148,14 @@ class Ticket(FSMModelMixin, models.Model):
                 name="ticket_assignee_urgency", condition=Q(is_open=True),
             ),
             models.Index(
+                "sla_due_at", "priority", "id", name="ticket_unassigned_urgency",
+                condition=Q(is_open=True, assignee__isnull=True),
+            ),
+            models.Index(
+                "sla_due_at", "priority", "id", name="ticket_emergency_urgency",
+                condition=Q(is_open=True, is_emergency=True),
+            ),
+            models.Index(
                 "department", "sla_due_at", "priority",
                 name="ticket_dept_urgency", condition=Q(is_open=True),
             ),

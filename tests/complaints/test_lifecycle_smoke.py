@@ -19,7 +19,8 @@ def test_whole_lifecycle_through_services(agent, handler, supervisor, quality_de
                              subcategory="FUNC", severity="S2", department=quality_dept,
                              assignee=handler)
     c = s.complaint_start_handling(complaint_pk=c.pk, version=c.version, actor=handler,
-                                   acknowledgement="ok", expected_by=timezone.now())
+                                   acknowledgement="ok",
+                                   expected_by=timezone.now() + timedelta(days=1))
     c = s.complaint_submit_plan(complaint_pk=c.pk, version=c.version, actor=handler,
                                 plan=s.PlanInput(cause="QUALITY_DEFECT", nature="PRODUCTION",
                                                  liability="COMPANY",

@@ -114,7 +114,8 @@ def attempt(action: str, complaint: Complaint, user, people: People, **choices) 
 # --- what each role is offered --------------------------------------------------------
 
 # Built by complaint_in_state: an S2 quality complaint of the quality department, assigned to
-# its handler, with a repair plan (no money, so no customer confirmation) where a plan exists.
+# its handler, with a repair plan where a plan exists (no money, so no customer confirmation;
+# AWAIT_CUSTOMER needs one, so there the plan is a refund).
 #  state: (agent, handler of the complaint's department, handler of another, supervisor)
 OFFERED = {
     State.REGISTERED: ({"accept", "escalate"}, NOTHING, NOTHING,
@@ -146,7 +147,7 @@ def test_the_table_covers_every_state_a_complaint_can_rest_in():
 
 
 @pytest.mark.django_db
-def test_registration_passes_through_received_to_registered(people):
+def test_registration_passes_through_received_to_registered():
     complaint = s.complaint_register(intake=intake(), actor=None)
 
     assert complaint.state == State.REGISTERED
@@ -572,12 +573,15 @@ def test_a_complaint_about_the_same_order_or_category_is_flagged_as_a_repeat(
     (settings.REPEAT_COMPLAINT_WINDOW_DAYS + 1, False, False),
     (settings.REPEAT_COMPLAINT_WINDOW_DAYS + 10, True, True),
 ])
-def test_the_repeat_window_is_thirty_days_unless_the_earlier_one_is_still_open(
+def test_the_repeat_window_is_thirty_days_after_closure_unless_the_earlier_one_is_open(
         people, days_ago, still_open, is_repeat):
     earlier = people.build(
         State.REGISTERED if still_open else State.CLOSED, category_hint="QUAL",
-        received_at=timezone.now() - timedelta(days=days_ago),
+        received_at=timezone.now() - timedelta(days=days_ago + 5),
     )
+    if not still_open:
+        Complaint.objects.filter(pk=earlier.pk).update(
+            closed_at=timezone.now() - timedelta(days=days_ago))
 
     later = s.complaint_register(intake=intake(category_hint="QUAL"), actor=None)
 
