@@ -6,8 +6,6 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -32,20 +30,7 @@ from .notifications import (
 )
 from .selectors import is_staff_member
 
-STAFF_LAYOUTS = ("layout_staff.html", "aftersales/_standalone.html")
-PUBLIC_LAYOUTS = ("layout_public.html", "aftersales/_standalone.html")
 PAGE_SIZE = 25
-
-
-def layout(names: tuple[str, ...]) -> str:
-    """The project's page layout when it exists, else a minimal standalone one."""
-    for name in names:
-        try:
-            get_template(name)
-        except TemplateDoesNotExist:
-            continue
-        return name
-    return names[-1]
 
 
 RATING_CHOICES = [(i, str(i)) for i in range(5, 0, -1)]
@@ -110,7 +95,7 @@ class SurveyView(View):
 
     def _render(self, request, follow_up, form=None, status=200, done=False) -> HttpResponse:
         response = render(request, self.template_name, {
-            "layout": layout(PUBLIC_LAYOUTS), "follow_up": follow_up,
+            "follow_up": follow_up,
             "number": follow_up.ticket.number, "form": form, "done": done,
             "open": follow_up_is_open(follow_up),
         }, status=status)
@@ -157,7 +142,7 @@ class NotificationListView(LoginRequiredMixin, View):
         rows = [(n, event_label(n.event), case_path(n.ticket) if n.ticket else "")
                 for n in page.object_list]
         return render(request, "aftersales/notifications.html", {
-            "layout": layout(STAFF_LAYOUTS), "page": page, "rows": rows,
+            "page": page, "rows": rows,
             "unread": unread_count(request.user),
         })
 
@@ -191,5 +176,5 @@ class FollowUpsDueView(StaffOnlyMixin, View):
         page = paginator.get_page(request.GET.get("page"))
         rows = [(fu, case_path(fu.ticket)) for fu in page.object_list]
         return render(request, "aftersales/followups_due.html", {
-            "layout": layout(STAFF_LAYOUTS), "page": page, "rows": rows, "now": now,
+            "page": page, "rows": rows, "now": now,
         })

@@ -3,10 +3,11 @@ import shutil
 import tempfile
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 
 from aftersales.celery import app as celery_app
-from tests.factories import DepartmentFactory, make_staff
+from tests.factories import PASSWORD, DepartmentFactory, complaint_in_state, make_staff
 
 
 @pytest.fixture(autouse=True)
@@ -67,3 +68,25 @@ def admin_user(db):
 
 def pytest_report_header(config):
     return f"database: {os.environ.get('DATABASE_URL', 'sqlite (embedded default)')}"
+
+
+@pytest.fixture
+def no_role(db):
+    """Someone with a login but no staff role (e.g. a former employee, a customer account)."""
+    return get_user_model().objects.create_user(username="norole", password=PASSWORD)
+
+
+@pytest.fixture
+def users(no_role, other_handler, handler, agent, supervisor, admin_user):
+    return {"anonymous": None, "no_role": no_role, "other_handler": other_handler,
+            "handler": handler, "agent": agent, "supervisor": supervisor,
+            "admin_user": admin_user}
+
+
+@pytest.fixture
+def build(agent, handler, supervisor, quality_dept):
+    """Build a quality-department complaint in a given state through the real services."""
+    def make(state: str, **options):
+        return complaint_in_state(state, agent=agent, handler=handler, supervisor=supervisor,
+                                  dept=quality_dept, **options)
+    return make

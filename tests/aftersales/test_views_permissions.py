@@ -3,7 +3,6 @@ evidence file download, which only staff who may see the case or the case's own 
 link can use."""
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.test import Client
@@ -25,18 +24,6 @@ from tests.factories import (
 )
 
 WHO = ("anonymous", "no_role", "other_handler", "handler", "agent", "supervisor", "admin_user")
-
-
-@pytest.fixture
-def no_role(db):
-    return get_user_model().objects.create_user(username="norole", password=PASSWORD)
-
-
-@pytest.fixture
-def users(no_role, other_handler, handler, agent, supervisor, admin_user):
-    return {"anonymous": None, "no_role": no_role, "other_handler": other_handler,
-            "handler": handler, "agent": agent, "supervisor": supervisor,
-            "admin_user": admin_user}
 
 
 @pytest.fixture

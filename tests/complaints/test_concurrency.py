@@ -14,18 +14,10 @@ from aftersales.services import ticket_lock
 from complaints import services as s
 from complaints.choices import State
 from complaints.models import Complaint
-from tests.factories import as_shown, complaint_in_state
+from tests.factories import as_shown
 from tests.services import postgres_in_use, require_or_skip
 
 CHECKS = {"check_identity": True, "check_order": True, "check_facts": True, "check_remit": True}
-
-
-@pytest.fixture
-def build(agent, handler, supervisor, quality_dept):
-    def make(state: str, **options) -> Complaint:
-        return complaint_in_state(state, agent=agent, handler=handler, supervisor=supervisor,
-                                  dept=quality_dept, **options)
-    return make
 
 
 def version_on_page(html: str, action: str) -> int:

@@ -13,21 +13,12 @@ from complaints.models import Complaint
 from tests.factories import (
     as_shown,
     checked_evidence,
-    complaint_in_state,
     evidence_file,
     intake,
 )
 
 NO_LONGER_POSSIBLE = gettext_lazy(
     "This is no longer possible; the page shows the current state of your complaint.")
-
-
-@pytest.fixture
-def build(agent, handler, supervisor, quality_dept):
-    def make(state: str, **options) -> Complaint:
-        return complaint_in_state(state, agent=agent, handler=handler, supervisor=supervisor,
-                                  dept=quality_dept, **options)
-    return make
 
 
 def track(client, complaint: Complaint, **kwargs):

@@ -6,7 +6,6 @@ The public pages are open to everyone but guarded against forgery, floods and bo
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.contrib.auth.views import redirect_to_login
 from django.test import Client
 from django.urls import reverse
@@ -17,23 +16,10 @@ from aftersales.models import Customer
 from aftersales.services import ticket_add_note
 from complaints.choices import State
 from complaints.models import Complaint
-from tests.factories import PASSWORD, as_shown, checked_evidence, complaint_in_state
+from tests.factories import as_shown, checked_evidence, complaint_in_state
 
 LOGIN = "login"  # expected: a redirect to the sign-in page that comes back here afterwards
 WHO = ("anonymous", "no_role", "other_handler", "handler", "agent", "supervisor", "admin_user")
-
-
-@pytest.fixture
-def no_role(db):
-    """Someone with a login but no staff role (e.g. a former employee, a customer account)."""
-    return get_user_model().objects.create_user(username="norole", password=PASSWORD)
-
-
-@pytest.fixture
-def users(no_role, other_handler, handler, agent, supervisor, admin_user):
-    return {"anonymous": None, "no_role": no_role, "other_handler": other_handler,
-            "handler": handler, "agent": agent, "supervisor": supervisor,
-            "admin_user": admin_user}
 
 
 @pytest.fixture
