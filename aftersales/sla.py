@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .calendar import CONFIG_TTL_SECONDS, config_version, get_calendar
 from .choices import SLA_STATUS_COLOUR, SlaStatus
@@ -42,7 +43,7 @@ DUE_FIELD = {
 CLOCK_LABELS = {
     "first_response": _("First response"),
     "resolution": _("Resolution reply"),
-    "close": _("Close"),
+    "close": pgettext_lazy("deadline to archive a case", "Close"),
 }
 PENDING_FOLLOW_UP = ("SCHEDULED", "SENT", "REMINDED")
 

@@ -108,7 +108,7 @@ class Migration(migrations.Migration):
                 ('follow_up_delay_minutes', models.PositiveIntegerField(blank=True, help_text='How long after the reply the return visit (回访) is due. Blank: no return visit.', null=True, validators=[django.core.validators.MinValueValidator(1)], verbose_name='return visit after (minutes)')),
                 ('follow_up_basis', models.CharField(choices=[('calendar', 'Calendar hours'), ('business', 'Business hours')], default='calendar', max_length=10, verbose_name='return visit counted in')),
                 ('roll_to_working_day', models.BooleanField(default=True, help_text='A due time counted in calendar hours that falls on a day off moves to the same time on the next working day.', verbose_name='roll calendar-time due times to a working day')),
-                ('at_risk_percent', models.PositiveSmallIntegerField(default=80, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(99)], verbose_name='at risk after (% of the target used)')),
+                ('at_risk_percent', models.PositiveSmallIntegerField(default=80, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(99)], verbose_name='at risk after this percentage of the target is used')),
                 ('escalate_on_breach', models.BooleanField(default=False, help_text='A breach raises the escalation level and alerts supervisors and administrators, beyond the usual alert to the supervisor.', verbose_name='escalate on breach')),
                 ('active', models.BooleanField(default=True, verbose_name='active')),
                 ('notes', models.TextField(blank=True, verbose_name='notes')),

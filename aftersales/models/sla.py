@@ -89,7 +89,7 @@ class SlaPolicy(models.Model):
                     "the same time on the next working day."),
     )
     at_risk_percent = models.PositiveSmallIntegerField(
-        _("at risk after (% of the target used)"), default=80,
+        _("at risk after this percentage of the target is used"), default=80,
         validators=[MinValueValidator(1), MaxValueValidator(99)],
     )
     escalate_on_breach = models.BooleanField(

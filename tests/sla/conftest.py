@@ -2,6 +2,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import translation
 
 from aftersales import sms
 from aftersales.calendar import BusinessCalendar
@@ -77,3 +78,11 @@ def _fresh_sla_configuration():
     configuration_changed()
     yield
     configuration_changed()
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """These tests read the English wording; pages follow LANGUAGE_CODE without a browser."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield

@@ -8,6 +8,8 @@ from django.core import mail
 from django.template import Context, Template
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 
 from aftersales import sms
 from aftersales.followups import (
@@ -75,7 +77,9 @@ def test_survey_goes_out_when_due_then_one_reminder_then_no_response(
         assert follow_up_sweep().reminded == [follow_up.pk]
         assert not follow_up_sweep().reminded
     assert len(mail.outbox) == 2 and len(sms.outbox) == 2
-    assert "Reminder" in mail.outbox[1].subject
+    with translation.override(replied.language):  # the customer's language, not the staff's
+        reminder = gettext("Reminder: your opinion on case %(number)s") % {"number": replied.number}
+    assert mail.outbox[1].subject == reminder
 
     with time_machine.travel(due + timedelta(hours=96), tick=False):
         assert follow_up_sweep().no_response == [follow_up.pk]
