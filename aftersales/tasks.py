@@ -6,7 +6,7 @@ errors) and is safe to retry: a notification's e-mail is marked sent row by row.
 """
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from celery import shared_task
 from django.conf import settings
@@ -16,7 +16,7 @@ from django.core.mail.message import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string, select_template
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from .choices import FollowUpStatus
@@ -29,6 +29,7 @@ from .notifications import (
     notifications_build,
     notifications_enqueue_delivery,
 )
+from .sla import CLOCK_LABELS
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +83,13 @@ def notify_staff(self, ticket_id: int, template: str, recipients: str) -> int:
     return len(created)
 
 
+def _local_time(value: str | None) -> str:
+    if not value:
+        return ""
+    moment = datetime.fromisoformat(value)
+    return formats.date_format(timezone.localtime(moment), "Y-m-d H:i")
+
+
 def _staff_email(notification: Notification) -> EmailMessage:
     ticket = notification.ticket
     template = notification.data.get("template", "")
@@ -90,6 +98,8 @@ def _staff_email(notification: Notification) -> EmailMessage:
         "label": event_label(notification.event), "template": template,
         "url": staff_url(ticket) if ticket else absolute(reverse("aftersales:notifications")),
         "data": notification.data,
+        "clock": CLOCK_LABELS.get(notification.data.get("clock", ""), ""),
+        "due_at": _local_time(notification.data.get("due_at")),
     }
     own = ["emails/staff_notification_subject.txt"], ["emails/staff_notification_body.txt"]
     if template:

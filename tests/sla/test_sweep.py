@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core import mail
+from django.utils import timezone
 
 from aftersales.choices import SlaStatus
 from aftersales.models import Notification, Ticket, TimelineEvent
@@ -146,6 +147,9 @@ def test_breach_mails_are_sent_after_commit_once(agent, handler, supervisor, qua
     subjects = sorted(m.subject for m in mail.outbox)
     assert len(subjects) == 2 and all(case.number in subject for subject in subjects)
     assert {m.to[0] for m in mail.outbox} == {"handler1@staff.example", "super1@staff.example"}
+    due = timezone.localtime(Ticket.objects.get(pk=case.pk).resolution_due_at)
+    assert "Resolution reply" in mail.outbox[0].body  # the clock's name, not its code
+    assert f"{due:%Y-%m-%d %H:%M}" in mail.outbox[0].body  # in Asia/Shanghai time
     assert not Notification.objects.filter(emailed_at__isnull=True).exists()
     # A retried delivery does not mail twice.
     ids = list(Notification.objects.values_list("pk", flat=True))
