@@ -133,7 +133,7 @@ class StaffOnlyMixin(LoginRequiredMixin):
         return super().dispatch(request, *args, **kwargs)
 
 
-class NotificationListView(LoginRequiredMixin, View):
+class NotificationListView(StaffOnlyMixin, View):
     """A staff member's notifications, newest first, unread ones highlighted."""
 
     def get(self, request: HttpRequest) -> HttpResponse:
@@ -147,7 +147,7 @@ class NotificationListView(LoginRequiredMixin, View):
         })
 
 
-class NotificationReadView(LoginRequiredMixin, View):
+class NotificationReadView(StaffOnlyMixin, View):
     """Mark one notification read and open its case, or mark them all read."""
 
     def post(self, request: HttpRequest, pk: int | None = None) -> HttpResponseRedirect:
