@@ -9,7 +9,6 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.contrib.auth.views import redirect_to_login
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -23,10 +22,8 @@ from aftersales.notifications import notifications_build
 from aftersales.sweep import follow_up_sweep
 from complaints.choices import State
 from complaints.models import Complaint
+from tests.access import LOGIN, WHO, assert_outcome, matrix, request_as
 from tests.factories import as_shown, complaint_in_state
-
-LOGIN = "login"  # expected: a redirect to the sign-in page that comes back here afterwards
-WHO = ("anonymous", "no_role", "other_handler", "handler", "agent", "supervisor", "admin_user")
 
 # Long enough for every return visit scheduled by a reply to fall due.
 MONTH = timedelta(days=30)
@@ -117,8 +114,7 @@ EXPECTED = {
     "notification_open":  (LOGIN, 403, 302, 302, 302, 302, 302),
     "followups_due":      (LOGIN, 403, 200, 200, 200, 200, 200),
 }
-MATRIX = [(view, who, expected) for view, row in EXPECTED.items()
-          for who, expected in zip(WHO, row, strict=True)]
+MATRIX = matrix(EXPECTED)
 
 
 def test_the_matrix_covers_every_kernel_page_but_the_public_survey():
@@ -131,17 +127,11 @@ def test_the_matrix_covers_every_kernel_page_but_the_public_survey():
 @pytest.mark.parametrize(("view", "who", "expected"), MATRIX)
 def test_staff_view_access(client, users, inboxes, view, who, expected):
     method, url, data = STAFF_VIEWS[view]
-    if users[who] is not None:
-        client.force_login(users[who])
     path = url(inboxes, who)
 
-    response = getattr(client, method)(path, data)
+    response = request_as(client, users[who], method, path, data)
 
-    if expected == LOGIN:
-        assert response.status_code == 302
-        assert response.url == redirect_to_login(path).url
-    else:
-        assert response.status_code == expected
+    assert_outcome(response, path, expected)
 
 
 @pytest.mark.django_db

@@ -13,6 +13,7 @@ from aftersales.services import ticket_add_note
 from complaints import services as s
 from complaints.choices import State
 from complaints.models import Complaint
+from tests.access import WHO
 from tests.factories import (
     PASSWORD,
     as_shown,
@@ -22,8 +23,6 @@ from tests.factories import (
     tiny_pdf,
     tiny_png,
 )
-
-WHO = ("anonymous", "no_role", "other_handler", "handler", "agent", "supervisor", "admin_user")
 
 
 @pytest.fixture

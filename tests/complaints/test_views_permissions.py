@@ -6,7 +6,6 @@ The public pages are open to everyone but guarded against forgery, floods and bo
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.views import redirect_to_login
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -16,10 +15,8 @@ from aftersales.models import Customer
 from aftersales.services import ticket_add_note
 from complaints.choices import State
 from complaints.models import Complaint
+from tests.access import LOGIN, WHO, assert_outcome, matrix, request_as
 from tests.factories import as_shown, checked_evidence, complaint_in_state
-
-LOGIN = "login"  # expected: a redirect to the sign-in page that comes back here afterwards
-WHO = ("anonymous", "no_role", "other_handler", "handler", "agent", "supervisor", "admin_user")
 
 
 @pytest.fixture
@@ -66,8 +63,7 @@ EXPECTED = {
     "act":             (LOGIN, 403, 404, 302, 302, 302, 302),
     "note":            (LOGIN, 403, 404, 302, 302, 302, 302),
 }
-MATRIX = [(view, who, expected) for view, row in EXPECTED.items()
-          for who, expected in zip(WHO, row, strict=True)]
+MATRIX = matrix(EXPECTED)
 
 
 def test_the_matrix_covers_every_staff_view():
@@ -78,17 +74,11 @@ def test_the_matrix_covers_every_staff_view():
 @pytest.mark.parametrize(("view", "who", "expected"), MATRIX)
 def test_staff_view_access(client, users, case, view, who, expected):
     method, url, data = STAFF_VIEWS[view]
-    if users[who] is not None:
-        client.force_login(users[who])
     path = url(case)
 
-    response = getattr(client, method)(path, data(case) if data else None)
+    response = request_as(client, users[who], method, path, data(case) if data else None)
 
-    if expected == LOGIN:
-        assert response.status_code == 302
-        assert response.url == redirect_to_login(path).url
-    else:
-        assert response.status_code == expected
+    assert_outcome(response, path, expected)
 
 
 @pytest.mark.django_db
