@@ -110,6 +110,16 @@ def test_due_follow_ups_are_listed_for_agents(replied, agent, other_handler, cli
     assert replied.number in page.content.decode()
 
 
+def test_a_due_follow_up_of_an_unassigned_case_is_listed_too(replied, agent, client):
+    # On-the-spot resolutions are replied by an agent without anyone being assigned.
+    Ticket.objects.filter(pk=replied.pk).update(assignee=None)
+    client.login(username="agent1", password=PASSWORD)
+    with time_machine.travel(MONDAY + timedelta(days=4), tick=False):
+        page = client.get(reverse("aftersales:followups_due"))
+    assert page.status_code == 200
+    assert replied.number in page.content.decode()
+
+
 def test_followups_page_needs_a_staff_login(client):
     response = client.get(reverse("aftersales:followups_due"))
     assert response.status_code == 302 and "login" in response["Location"]
