@@ -1,8 +1,9 @@
 """Reads shared by every kind of case, with the permission scope applied in one place."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from .models import Ticket
+from . import crypto
+from .models import Customer, Order, Ticket
 
 
 def user_department_id(user) -> int | None:
@@ -37,3 +38,19 @@ def is_staff_member(user) -> bool:
     return user.is_authenticated and (
         user.has_perm("aftersales.view_all_tickets") or user_department_id(user) is not None
     )
+
+
+def customers_matching(query: str) -> tuple[list[Customer], Order | None]:
+    """Customers whose phone or e-mail is ``query``, or who placed the order numbered so."""
+    phone_hash = crypto.lookup_hash(crypto.normalize_phone(query))
+    email_hash = crypto.lookup_hash(crypto.normalize_email(query))
+    by_contact = Q(pk__in=[])
+    if phone_hash:
+        by_contact |= Q(phone_hash=phone_hash)
+    if email_hash:
+        by_contact |= Q(email_hash=email_hash)
+    customers = list(Customer.objects.filter(by_contact).order_by("id")[:10])
+    order = Order.objects.select_related("customer").filter(number=query).first()
+    if order and order.customer not in customers:
+        customers.append(order.customer)
+    return customers, order

@@ -46,15 +46,10 @@ def customer_find_or_create(*, name: str, phone: str = "", email: str = "") -> C
     if existing is None and email_hash:
         existing = Customer.objects.filter(email_hash=email_hash).order_by("id").first()
     if existing is not None:
-        changed = []
-        if email and not existing.email:
-            existing.set_contact(phone=existing.phone, email=email)
-            changed += ["email", "email_hash", "phone", "phone_hash"]
-        if phone and not existing.phone:
-            existing.set_contact(phone=phone, email=existing.email)
-            changed += ["email", "email_hash", "phone", "phone_hash"]
-        if changed:
-            existing.save(update_fields=sorted(set(changed)))
+        # Fill in a contact the customer gives for the first time; never overwrite one.
+        if (phone and not existing.phone) or (email and not existing.email):
+            existing.set_contact(phone=existing.phone or phone, email=existing.email or email)
+            existing.save(update_fields=["phone", "phone_hash", "email", "email_hash"])
         return existing
     customer = Customer(name=name)
     customer.set_contact(phone=phone, email=email)

@@ -5,7 +5,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.choices import Channel, Severity
-from aftersales.forms import EvidenceFilesField, HoneypotMixin, validate_phone
+from aftersales.forms import (
+    RATING_CHOICES,
+    YES_NO,
+    EvidenceFilesField,
+    HoneypotMixin,
+    validate_phone,
+)
 from aftersales.models import CannedResponse, Department, Product
 
 from .choices import (
@@ -22,8 +28,6 @@ from .choices import (
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-RATING_CHOICES = [(i, str(i)) for i in range(5, 0, -1)]
-YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 
 
 class ContactFieldsMixin(forms.Form):

@@ -69,7 +69,7 @@ def _can_progress(instance: "Complaint", user) -> bool:
     )
 
 
-def _customer_agreed_or_not_needed(instance: "Complaint") -> bool:
+def customer_agreed_or_not_needed(instance: "Complaint") -> bool:
     plan = instance.current_plan
     return plan is None or plan.customer_decision in (
         CustomerDecision.CONFIRMED, CustomerDecision.NOT_NEEDED,
@@ -224,7 +224,7 @@ class Complaint(Ticket):
 
     # --- reply stage ----------------------------------------------------------------
     @transition(field="state", source=[State.IN_PROGRESS, State.ON_SPOT_RESOLVED],
-                target=State.RESOLVED, conditions=[_customer_agreed_or_not_needed],
+                target=State.RESOLVED, conditions=[customer_agreed_or_not_needed],
                 permission=_has("complaints.reply_complaint"))
     def reply(self) -> None:
         pass

@@ -35,7 +35,7 @@ from .choices import (
     PlanStatus,
     State,
 )
-from .models import Complaint, HandlingPlan, is_responsible_person
+from .models import Complaint, HandlingPlan, customer_agreed_or_not_needed, is_responsible_person
 
 ACTION = "complaints.complaint.{}".format
 
@@ -416,7 +416,7 @@ def complaint_reply(*, complaint_pk: int, version: int | None, actor: Actor,
             name = "reply_not_liable"
         else:
             name = "reply"
-            if not _confirmation_ok(complaint):
+            if not customer_agreed_or_not_needed(complaint):
                 raise TransitionRefused(
                     _("The customer has not yet confirmed the plan; it cannot be executed "
                       "or replied to before they do.")
@@ -432,13 +432,6 @@ def complaint_reply(*, complaint_pk: int, version: int | None, actor: Actor,
         sla.follow_up_schedule(complaint)
     _on_commit_notify(complaint, "replied")
     return complaint
-
-
-def _confirmation_ok(complaint: Complaint) -> bool:
-    plan = complaint.current_plan
-    return plan is None or plan.customer_decision in (
-        CustomerDecision.CONFIRMED, CustomerDecision.NOT_NEEDED
-    )
 
 
 def complaint_record_feedback(*, complaint_pk: int, actor: Actor, satisfied: bool,

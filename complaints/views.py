@@ -12,8 +12,8 @@ from django.views import View
 
 from aftersales.choices import SEVERITY_COLOUR, SLA_STATUS_COLOUR, Channel
 from aftersales.exceptions import ConcurrentChange, DomainError
-from aftersales.models import Customer, Order
-from aftersales.selectors import is_staff_member
+from aftersales.models import Customer
+from aftersales.selectors import customers_matching, is_staff_member
 from aftersales.services import ticket_add_note, ticket_customer_add_info
 from aftersales.views import client_ip
 
@@ -211,16 +211,7 @@ class StaffRegisterView(StaffRequiredMixin, View):
         query = request.GET.get("lookup", "").strip()
         if not query:
             return {}
-        from aftersales import crypto
-
-        customers = list(Customer.objects.filter(
-            phone_hash=crypto.lookup_hash(crypto.normalize_phone(query))
-        )[:5]) + list(Customer.objects.filter(
-            email_hash=crypto.lookup_hash(crypto.normalize_email(query))
-        )[:5])
-        order = Order.objects.select_related("customer").filter(number=query).first()
-        if order and order.customer not in customers:
-            customers.append(order.customer)
+        customers, order = customers_matching(query)
         return {"lookup": query, "found_customers": customers, "found_order": order}
 
     def get(self, request):

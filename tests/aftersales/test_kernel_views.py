@@ -9,9 +9,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
@@ -24,6 +22,7 @@ from complaints.choices import State
 from complaints.models import Complaint
 from tests.access import LOGIN, WHO, assert_outcome, matrix, request_as
 from tests.factories import as_shown, complaint_in_state
+from tests.queries import queries
 
 # Long enough for every return visit scheduled by a reply to fall due.
 MONTH = timedelta(days=30)
@@ -486,15 +485,6 @@ FOLLOW_UPS_BUDGET = 10
 NOTIFICATIONS_BUDGET = 11
 SURVEY_BUDGET = 2
 N = 5
-
-
-def queries(client, url: str) -> tuple[int, object]:
-    """The number of queries of one page view, after a first view filled process caches."""
-    client.get(url)
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(captured), response
 
 
 @pytest.fixture

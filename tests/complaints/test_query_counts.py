@@ -2,8 +2,6 @@
 queries however many complaints, timeline events and files there are (no N+1)."""
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from aftersales.services import ticket_add_note, ticket_customer_add_info
@@ -11,6 +9,7 @@ from complaints.choices import State
 from complaints.models import Complaint
 from complaints.selectors import INBOX_TABS
 from tests.factories import checked_evidence, complaint_in_state
+from tests.queries import queries
 
 # Measured on SQLite and PostgreSQL: inbox 7 queries for a view-all role, 8 for a department
 # handler (its staff profile); case page 9–12 depending on the action forms the role sees;
@@ -54,15 +53,6 @@ def add_complaints(agent, handler, supervisor, quality_dept):
                 dept=quality_dept, phone=f"139{serial:08d}", email=f"c{serial}@example.com",
             ))
     return add
-
-
-def queries(client, url: str, params: dict | None = None):
-    """The number of queries of one page view, after a first view filled process caches."""
-    client.get(url, params)
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url, params)
-    assert response.status_code == 200
-    return len(captured), response
 
 
 # --- inbox ------------------------------------------------------------------------------

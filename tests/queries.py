@@ -1,0 +1,13 @@
+"""Counting the SQL queries of a page, for the query budgets."""
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+
+def queries(client, url: str, params: dict | None = None) -> tuple[int, object]:
+    """The number of queries of one page view, after a first view filled process caches."""
+    client.get(url, params)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url, params)
+    assert response.status_code == 200
+    return len(captured), response
