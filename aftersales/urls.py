@@ -13,6 +13,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("files/<int:pk>/", views.attachment_download, name="attachment"),
     path("c/", include("complaints.urls")),
+    path("", include("analytics.urls")),
     path("", include("aftersales.urls_kernel")),
 ]
 

@@ -1,0 +1,3 @@
+"""KPI rollups and monthly reports."""
+
+__all__: list[str] = []

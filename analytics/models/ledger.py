@@ -1,0 +1,3 @@
+"""Saved ledger views and export jobs."""
+
+__all__: list[str] = []
