@@ -20,6 +20,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from .choices import FollowUpStatus
+from .contacts import ticket_customer_email, ticket_customer_phone
 from .models import FollowUp, Notification, Ticket
 from .notifications import (
     Recipients,
@@ -51,13 +52,14 @@ def survey_url(follow_up: FollowUp) -> str:
 @shared_task(**RETRY)
 def notify_customer(self, ticket_id: int, template: str) -> bool:
     ticket = Ticket.objects.select_related("customer").filter(pk=ticket_id).first()
-    if ticket is None or not ticket.customer.email:
+    email = ticket_customer_email(ticket) if ticket is not None else ""
+    if not email:
         return False
     with translation.override(ticket.language):
         context = {"ticket": ticket, "tracking_url": tracking_url(ticket), "template": template}
         subject = render_to_string("emails/customer_subject.txt", context).strip()
         body = render_to_string("emails/customer_body.txt", context)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [ticket.customer.email])
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email])
     return True
 
 
@@ -146,7 +148,8 @@ def _survey_follow_up(follow_up_id: int, reminder: bool) -> FollowUp | None:
 def send_survey_email(self, follow_up_id: int, reminder: bool = False) -> bool:
     """The satisfaction survey link (or its one reminder) by e-mail."""
     follow_up = _survey_follow_up(follow_up_id, reminder)
-    if follow_up is None or not follow_up.ticket.customer.email:
+    email = ticket_customer_email(follow_up.ticket) if follow_up is not None else ""
+    if not email:
         return False
     ticket = follow_up.ticket
     name = "survey_reminder" if reminder else "survey"
@@ -155,8 +158,7 @@ def send_survey_email(self, follow_up_id: int, reminder: bool = False) -> bool:
                    "survey_url": survey_url(follow_up)}
         subject = render_to_string(f"emails/{name}_subject.txt", context).strip()
         body = render_to_string(f"emails/{name}_body.txt", context)
-    send_mail(" ".join(subject.split()), body, settings.DEFAULT_FROM_EMAIL,
-              [ticket.customer.email])
+    send_mail(" ".join(subject.split()), body, settings.DEFAULT_FROM_EMAIL, [email])
     return True
 
 
@@ -166,7 +168,8 @@ def send_survey_sms(self, follow_up_id: int, reminder: bool = False) -> bool:
     from .sms import send_sms
 
     follow_up = _survey_follow_up(follow_up_id, reminder)
-    if follow_up is None or not follow_up.ticket.customer.phone:
+    phone = ticket_customer_phone(follow_up.ticket) if follow_up is not None else ""
+    if not phone:
         return False
     ticket = follow_up.ticket
     with translation.override(ticket.language):
@@ -175,7 +178,7 @@ def send_survey_sms(self, follow_up_id: int, reminder: bool = False) -> bool:
         else:
             text = _("Your case %(number)s is resolved. How did we do? Rate us: %(url)s")
         text = text % {"number": ticket.number, "url": survey_url(follow_up)}
-    return send_sms(ticket.customer.phone, text) > 0
+    return send_sms(phone, text) > 0
 
 
 @shared_task(name="aftersales.sla_sweep")
