@@ -164,6 +164,37 @@ def year_status(year: int) -> Official:
     return official_day(date(year, 7, 1))
 
 
+def is_statutory_holiday(day: date) -> bool:
+    """Whether ``day`` lies in an official public-holiday break (法定节假日放假).
+
+    True for the statutory days, the bridged days off around them and the weekend days
+    inside the break; false for an ordinary weekend and for an adjusted working day (调休).
+    Only the package data is consulted (chinesecalendar, then holidays), never the admins'
+    calendar days, so this needs no database and the eligibility engine can stay pure.
+    """
+    official = official_day(day)
+    if official.status != "normal" or day.weekday() < 5:
+        return official.status == "holiday"
+    if official.source == Source.CHINESECALENDAR:
+        # chinesecalendar names the weekend days of a break and leaves other weekends unnamed.
+        return bool(official.name)
+    # The holidays package names only the statutory and substituted days, so a weekend day
+    # belongs to a break when a holiday reaches it across the weekend from either side.
+    return _break_reaches(day, -1) or _break_reaches(day, 1)
+
+
+def _break_reaches(day: date, step: int) -> bool:
+    cursor = day
+    for _hop in range(3):
+        cursor += timedelta(days=step)
+        official = official_day(cursor)
+        if official.status == "holiday":
+            return True
+        if official.status == "workday" or cursor.weekday() < 5:
+            return False
+    return False
+
+
 # --- the calendar ------------------------------------------------------------------------
 
 @dataclass
