@@ -162,6 +162,8 @@ lint: $(STAMP)
 
 test: setup
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/bandit -r aftersales complaints returns delivery analytics -c pyproject.toml \
+	  --severity-level medium --quiet
 	$(MANAGE) check
 	$(MANAGE) makemigrations --check --dry-run
 	$(VENV)/bin/pytest $(PYTEST_ARGS)

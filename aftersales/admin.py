@@ -3,6 +3,11 @@
 from datetime import date, timedelta
 
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -22,7 +27,11 @@ from .models import (
     StaffProfile,
     WorkingPeriod,
 )
+from .signin import ThrottledAdminAuthenticationForm
 from .sla import format_duration
+
+# Admin sign-in: the same throttle as the site's, with its explanation on the form.
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 
 class CalendarWarningMixin:
@@ -215,3 +224,92 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+# --- staff accounts -------------------------------------------------------------------
+
+PRIVILEGE_FIELDS = ("is_superuser", "is_staff", "groups", "user_permissions")
+
+
+def _permissions_of(user) -> set[str]:
+    """Every permission an account holds, directly or through its groups, active or not."""
+    rows = (Permission.objects.filter(Q(user=user) | Q(group__user=user))
+            .values_list("content_type__app_label", "codename").distinct())
+    return {f"{app_label}.{codename}" for app_label, codename in rows}
+
+
+def _outranks(account, actor) -> bool:
+    """True when ``account`` can do something ``actor`` cannot: ``actor`` must not edit it.
+
+    Otherwise a password or e-mail change would hand ``actor`` the account's powers.
+    """
+    if actor.is_superuser:
+        return False
+    return account.is_superuser or not _permissions_of(account) <= actor.get_all_permissions()
+
+
+admin.site.unregister(get_user_model())
+
+
+@admin.register(get_user_model())
+class StaffUserAdmin(UserAdmin):
+    """Only superusers grant superuser or staff status, groups or permissions.
+
+    For anyone else those fields are read-only, on every account including their own, and
+    a save that changes them anyway is refused. Accounts that can do more than the editor
+    (a superuser, or someone with permissions the editor lacks) are view-only to them.
+    """
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = tuple(super().get_readonly_fields(request, obj))
+        if request.user.is_superuser:
+            return fields
+        return fields + tuple(f for f in PRIVILEGE_FIELDS if f not in fields)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        if obj is not None and _outranks(obj, request.user):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        if obj is not None and _outranks(obj, request.user):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        if not request.user.is_superuser:
+            before = type(obj).objects.filter(pk=obj.pk).first() if change else None
+            granted = any(
+                getattr(obj, flag) != (getattr(before, flag) if before else False)
+                for flag in ("is_superuser", "is_staff")
+            )
+            if granted or set(form.changed_data) & set(PRIVILEGE_FIELDS):
+                raise PermissionDenied
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        if not request.user.is_superuser and set(form.changed_data) & set(PRIVILEGE_FIELDS):
+            raise PermissionDenied
+        super().save_related(request, form, formsets, change)
+
+    def delete_queryset(self, request, queryset):
+        if any(_outranks(account, request.user) for account in queryset):
+            raise PermissionDenied
+        super().delete_queryset(request, queryset)
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class RoleGroupAdmin(GroupAdmin):
+    """A group's permissions are granted to its members: only superusers change them."""
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = tuple(super().get_readonly_fields(request, obj))
+        return fields if request.user.is_superuser else (*fields, "permissions")
+
+    def save_related(self, request, form, formsets, change):
+        if not request.user.is_superuser and "permissions" in form.changed_data:
+            raise PermissionDenied
+        super().save_related(request, form, formsets, change)

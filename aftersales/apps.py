@@ -10,6 +10,13 @@ class AftersalesConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
+        from . import crypto, keycheck
+        from .contacts import register_contact_timeline
         from .roles import ensure_roles_after_migrate
 
         post_migrate.connect(ensure_roles_after_migrate)
+        # A malformed FIELD_ENCRYPTION_KEY stops every process here; whether the key fits
+        # the stored data is checked at start-up by keycheck (system check, wsgi, celery).
+        crypto.configured_keys()
+        post_migrate.connect(keycheck.ensure_canary_after_migrate, sender=self)
+        register_contact_timeline()

@@ -9,9 +9,11 @@ registers its handlers in its ``AppConfig.ready()``:
 
 A feedback handler receives the keyword arguments ``ticket_pk``, ``actor`` (``None`` for
 the customer), ``satisfied``, ``problem_solved``, ``rating``, ``ratings`` (the other
-dimensions by field name), ``comment``, ``method`` and ``follow_up`` (the locked
-``FollowUp``, which it saves as answered). Without a handler the kernel records the
-answer itself and alerts the staff when the customer is not satisfied.
+dimensions by field name), ``comment``, ``method`` and ``follow_up`` (the ``FollowUp`` the
+answer is for, read without a lock). The handler locks the case, then the follow-up, checks
+again that it is still open (``SurveyClosed`` if not) and saves it as answered. Without a
+handler the kernel does the same itself and alerts the staff when the customer is not
+satisfied.
 """
 
 from __future__ import annotations
@@ -27,11 +29,12 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import outbox
 from .choices import FollowUpMethod, FollowUpStatus
 from .exceptions import DomainError
-from .models import FollowUp, TimelineEvent
+from .models import FollowUp, Ticket, TimelineEvent
 from .selectors import tickets_visible_to
-from .services import timeline_record
+from .services import ticket_lock, timeline_record
 
 logger = logging.getLogger(__name__)
 
@@ -104,14 +107,12 @@ def follow_up_is_open(follow_up: FollowUp) -> bool:
 def follow_up_answer(*, token: str, answer: SurveyAnswer) -> FollowUp:
     """Record the customer's survey answer; a dissatisfied answer goes to the case's kind.
 
-    One transaction: the follow-up row is locked so a double submit records once.
+    One transaction that locks the case, then the follow-up (the order every writer of a
+    case uses), and checks again under the lock that the survey is still open: two
+    answers sent at once record one, the other is told the survey is closed.
     """
     with transaction.atomic():
-        follow_up = (
-            FollowUp.objects.select_for_update().select_related("ticket").get(token=token)
-        )
-        if not follow_up_is_open(follow_up):
-            raise SurveyClosed()
+        follow_up = FollowUp.objects.select_related("ticket").get(token=token)
         ticket = follow_up.ticket
         handler = feedback_handler_for(ticket.kind)
         if handler is not None:
@@ -122,7 +123,13 @@ def follow_up_answer(*, token: str, answer: SurveyAnswer) -> FollowUp:
                 method=FollowUpMethod.ONLINE, follow_up=follow_up,
             )
         else:
-            _record_answer(follow_up, answer)
+            ticket_lock(Ticket, ticket.pk)
+            locked = (FollowUp.objects.select_for_update().select_related("ticket")
+                      .get(pk=follow_up.pk))
+            if not follow_up_is_open(locked):
+                raise SurveyClosed()
+            _record_answer(locked, answer)
+    follow_up.refresh_from_db()
     return follow_up
 
 
@@ -144,13 +151,9 @@ def _record_answer(follow_up: FollowUp, answer: SurveyAnswer) -> None:
         customer_visible=True,
     )
     if not answer.satisfied:
-        from .tasks import notify_staff
-
-        ticket_id = follow_up.ticket_id
-        transaction.on_commit(
-            lambda: notify_staff.delay(ticket_id, "survey_dissatisfied",
-                                       "assignee_and_supervisors")
-        )
+        outbox.enqueue("aftersales.notify_staff",
+                       [follow_up.ticket_id, "survey_dissatisfied", "assignee_and_supervisors"],
+                       key=f"aftersales.notify_staff:survey_dissatisfied:{follow_up.pk}")
 
 
 def follow_up_no_response(follow_up: FollowUp) -> None:

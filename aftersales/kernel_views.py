@@ -18,6 +18,7 @@ from .followups import (
     follow_ups_due,
 )
 from .forms import SurveyForm
+from .http import PrivateNoStoreMixin
 from .models import FollowUp, Notification
 from .notifications import (
     case_path,
@@ -31,7 +32,7 @@ from .selectors import is_staff_member
 PAGE_SIZE = 25
 
 
-class SurveyView(View):
+class SurveyView(PrivateNoStoreMixin, View):
     """The customer's survey, reached only through the follow-up's own random token."""
 
     template_name = "aftersales/survey.html"
@@ -49,7 +50,6 @@ class SurveyView(View):
             "open": follow_up_is_open(follow_up),
         }, status=status)
         response["Referrer-Policy"] = "no-referrer"
-        response["Cache-Control"] = "no-store"
         return response
 
     def get(self, request: HttpRequest, token: str) -> HttpResponse:
@@ -82,13 +82,20 @@ class StaffOnlyMixin(LoginRequiredMixin):
         return super().dispatch(request, *args, **kwargs)
 
 
+def _data_path(notification: Notification) -> str:
+    """A page of this site named by a notification without a case (e.g. a finished export)."""
+    path = str(notification.data.get("path", ""))
+    local = path.startswith("/") and url_has_allowed_host_and_scheme(path, allowed_hosts=set())
+    return path if local else ""
+
+
 class NotificationListView(StaffOnlyMixin, View):
     """A staff member's notifications, newest first, unread ones highlighted."""
 
     def get(self, request: HttpRequest) -> HttpResponse:
         paginator = Paginator(notifications_for(request.user), PAGE_SIZE)
         page = paginator.get_page(request.GET.get("page"))
-        rows = [(n, event_label(n.event), case_path(n.ticket) if n.ticket else "")
+        rows = [(n, event_label(n.event), case_path(n.ticket) if n.ticket else _data_path(n))
                 for n in page.object_list]
         return render(request, "aftersales/notifications.html", {
             "page": page, "rows": rows,
@@ -108,6 +115,8 @@ class NotificationReadView(StaffOnlyMixin, View):
             notifications_mark_read(user=request.user, pk=notification.pk)
             if notification.ticket is not None:
                 target = case_path(notification.ticket) or target
+            else:
+                target = _data_path(notification) or target
         else:
             notifications_mark_read(user=request.user)
             nxt = request.POST.get("next", "")

@@ -125,15 +125,17 @@ def notifications_build(*, event: str, ticket_id: int | None, recipient_ids: Ite
 
 
 def notifications_enqueue_delivery(ids: list[int]) -> None:
-    """After commit, have the worker e-mail the new notifications, in chunks."""
-    from django.db import transaction
-
-    from .tasks import deliver_notifications
+    """Owe the e-mail copies of the new notifications, in chunks (through the outbox)."""
+    from . import outbox
 
     chunk = settings.SLA_NOTIFICATION_BATCH
-    for i in range(0, len(ids), chunk):
-        part = ids[i:i + chunk]
-        transaction.on_commit(lambda part=part: deliver_notifications.delay(part))
+    parts = [ids[i:i + chunk] for i in range(0, len(ids), chunk)]
+    # A notification is in one chunk only: its first id names the chunk.
+    outbox.enqueue_many(
+        outbox.Owed("aftersales.deliver_notifications", [part],
+                    key=f"aftersales.deliver_notifications:{part[0]}")
+        for part in parts
+    )
 
 
 # --- reads and writes for the staff list ---------------------------------------------

@@ -18,6 +18,8 @@ ROLE_LABELS = {
 _AGENT = [
     "aftersales.view_all_tickets",
     "aftersales.add_note",
+    "aftersales.confirm_contact",
+    "analytics.view_ledger",
     "complaints.register_complaint",
     "complaints.accept_complaint",
     "complaints.classify_complaint",
@@ -28,6 +30,8 @@ _AGENT = [
 ]
 _HANDLER = [
     "aftersales.add_note",
+    "analytics.view_ledger",
+    "analytics.view_dashboard",
     "complaints.handle_complaint",
     "complaints.escalate_complaint",
 ]

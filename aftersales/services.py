@@ -1,18 +1,35 @@
 """Write use-cases shared by every kind of case: numbering, locking, transitions, timeline."""
 
 from collections.abc import Iterable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Count, F, Q, Sum
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_fsm import can_proceed, has_transition_perm
 
-from . import crypto
+from . import crypto, outbox
 from .choices import TICKET_NUMBER_PREFIX
-from .exceptions import CaseReadOnly, ConcurrentChange, PermissionRefused, TransitionRefused
+from .contacts import (
+    CONTACT_CONFIRMED,
+    CONTACT_REVEALED,
+    contact_confirm_allowed,
+    contact_reveal_allowed,
+)
+from .exceptions import (
+    CaseReadOnly,
+    ConcurrentChange,
+    DomainError,
+    InvalidUpload,
+    PermissionRefused,
+    TransitionRefused,
+)
 from .models import Attachment, Customer, Ticket, TicketSequence, TimelineEvent
 from .selectors import ticket_in_scope
 from .uploads import CheckedUpload
@@ -36,8 +53,15 @@ def ticket_next_number(kind: str, when: datetime | None = None) -> str:
     return f"{prefix}-{day:%Y%m%d}-{last:04d}"
 
 
-def customer_find_or_create(*, name: str, phone: str = "", email: str = "") -> Customer:
-    """The customer with this phone (or else e-mail), created when unknown."""
+def customer_find_or_create(
+    *, name: str, phone: str = "", email: str = "", fill_missing_contact: bool = True
+) -> Customer:
+    """The customer with this phone (or else e-mail), created when unknown.
+
+    A contact on file is never overwritten. ``fill_missing_contact`` adds a phone or e-mail
+    the customer has none of yet; only staff intake and imports may do that. Anonymous
+    submissions go through ``customer_for_intake``, which never changes contact on file.
+    """
     phone_hash = crypto.lookup_hash(crypto.normalize_phone(phone))
     email_hash = crypto.lookup_hash(crypto.normalize_email(email))
     existing = None
@@ -46,15 +70,115 @@ def customer_find_or_create(*, name: str, phone: str = "", email: str = "") -> C
     if existing is None and email_hash:
         existing = Customer.objects.filter(email_hash=email_hash).order_by("id").first()
     if existing is not None:
-        # Fill in a contact the customer gives for the first time; never overwrite one.
-        if (phone and not existing.phone) or (email and not existing.email):
-            existing.set_contact(phone=existing.phone or phone, email=existing.email or email)
-            existing.save(update_fields=["phone", "phone_hash", "email", "email_hash"])
+        if fill_missing_contact:
+            _customer_fill_missing_contact(existing, phone=phone, email=email)
         return existing
     customer = Customer(name=name)
     customer.set_contact(phone=phone, email=email)
     customer.save()
     return customer
+
+
+def _customer_fill_missing_contact(customer: Customer, *, phone: str, email: str) -> None:
+    # Fill in a contact the customer gives for the first time; never overwrite one.
+    if (phone and not customer.phone) or (email and not customer.email):
+        customer.set_contact(phone=customer.phone or phone, email=customer.email or email)
+        customer.save(update_fields=["phone", "phone_hash", "email", "email_hash"])
+
+
+def customer_for_intake(
+    *, name: str, phone: str, email: str, actor: Actor, customer: Customer | None = None
+) -> Customer:
+    """The customer a new case is filed for.
+
+    Anyone may create a new customer or file a case for an existing one, but only staff
+    (who register a case for the customer in person or on the phone) may add a missing
+    contact to the customer's file. Whatever contact was given stays on the case
+    (``Ticket.set_contact_given``), where an agent can confirm it onto the customer.
+    """
+    staff = bool(getattr(actor, "is_authenticated", False))
+    if customer is None:
+        return customer_find_or_create(
+            name=name, phone=phone, email=email, fill_missing_contact=staff
+        )
+    if staff:
+        _customer_fill_missing_contact(customer, phone=phone, email=email)
+    return customer
+
+
+def ticket_confirm_contact(
+    *, ticket_model: type[Ticket], ticket_pk: int, actor: Actor
+) -> Customer:
+    """Write the contact given with a case onto its customer's file, as an agent decided.
+
+    Recorded on the case's timeline with the masked values; the customer's messages about
+    every case go to the confirmed contact from now on.
+    """
+    with transaction.atomic():
+        ticket = ticket_lock(ticket_model, ticket_pk)
+        if not contact_confirm_allowed(actor, ticket):
+            raise PermissionRefused()
+        ticket_ensure_writable(ticket)
+        customer = Customer.objects.select_for_update().get(pk=ticket.customer_id)
+        ticket.customer = customer
+        differs = ticket.unconfirmed_contact
+        if not differs:
+            raise DomainError(_("The contact given with this case is already on file."))
+        customer.set_contact(phone=differs.get("phone", customer.phone),
+                             email=differs.get("email", customer.email))
+        customer.save(update_fields=["phone", "phone_hash", "email", "email_hash"])
+        data = {}
+        if "phone" in differs:
+            data["contact_phone"] = crypto.mask_phone(customer.phone)
+        if "email" in differs:
+            data["contact_email"] = crypto.mask_email(customer.email)
+        timeline_record(ticket=ticket, action=CONTACT_CONFIRMED, actor=actor, data=data)
+        ticket_save(ticket, [])
+    return customer
+
+
+@dataclass(frozen=True)
+class RevealedContact:
+    """A case's contact data in full, shown once to the case owner."""
+
+    phone: str
+    email: str
+    address: str
+    phone_given: str
+    email_given: str
+
+
+def ticket_reveal_contact(
+    *, ticket_model: type[Ticket], ticket_pk: int, actor: Actor
+) -> RevealedContact:
+    """The case's contact in full for its owner (domain.md §10.3), logged on the timeline.
+
+    The timeline keeps who saw what, masked, never the values themselves.
+    """
+    with transaction.atomic():
+        ticket = ticket_model.objects.select_related("customer").get(pk=ticket_pk)
+        if not contact_reveal_allowed(actor, ticket):
+            raise PermissionRefused()
+        customer = ticket.customer
+        differs = ticket.unconfirmed_contact
+        revealed = RevealedContact(
+            phone=str(customer.phone or ""), email=str(customer.email or ""),
+            address=str(customer.address or ""),
+            phone_given=str(differs.get("phone", "")), email_given=str(differs.get("email", "")),
+        )
+        data: dict[str, Any] = {}
+        if revealed.phone:
+            data["contact_phone"] = crypto.mask_phone(revealed.phone)
+        if revealed.email:
+            data["contact_email"] = crypto.mask_email(revealed.email)
+        if revealed.address:
+            data["contact_address"] = True
+        if revealed.phone_given:
+            data["contact_phone_given"] = crypto.mask_phone(revealed.phone_given)
+        if revealed.email_given:
+            data["contact_email_given"] = crypto.mask_email(revealed.email_given)
+        timeline_record(ticket=ticket, action=CONTACT_REVEALED, actor=actor, data=data)
+    return revealed
 
 
 def actor_kind_and_name(actor: Actor) -> tuple[str, str]:
@@ -215,20 +339,63 @@ def ticket_add_note(
         )
         attachments_store(ticket, list(uploads), event=event, customer_visible=customer_visible)
         ticket_save(ticket, [])
-    if customer_visible:
-        from .tasks import notify_customer
-
-        transaction.on_commit(lambda: notify_customer.delay(ticket.pk, "message"))
+        if customer_visible:
+            outbox.enqueue("aftersales.notify_customer", [ticket.pk, "message"],
+                           key=f"aftersales.notify_customer:{event.pk}")
     return event
+
+
+def customer_evidence_check(ticket: Ticket, uploads: list[CheckedUpload]) -> None:
+    """Refuse files beyond what a customer may add to one case, in total and per hour.
+
+    Counts every file that did not come from staff (the complaint form's and the tracking
+    page's). The caller holds the case's lock, so two posts at once cannot both fit.
+    """
+    if not uploads:
+        return
+    since = timezone.now() - timedelta(hours=1)
+    recent = Q(created_at__gte=since)
+    used = (
+        Attachment.objects.filter(ticket=ticket)
+        .exclude(event__actor_kind=TimelineEvent.ActorKind.STAFF)
+        .aggregate(files=Count("id"), bytes=Sum("size"),
+                   hour_files=Count("id", filter=recent), hour_bytes=Sum("size", filter=recent))
+    )
+    total = (settings.CUSTOMER_EVIDENCE_MAX_FILES, settings.CUSTOMER_EVIDENCE_MAX_BYTES)
+    hourly = (settings.CUSTOMER_EVIDENCE_HOURLY_MAX_FILES,
+              settings.CUSTOMER_EVIDENCE_HOURLY_MAX_BYTES)
+    total_left = (total[0] - used["files"], total[1] - (used["bytes"] or 0))
+    hour_left = (hourly[0] - used["hour_files"], hourly[1] - (used["hour_bytes"] or 0))
+    left_files = max(0, min(total_left[0], hour_left[0]))
+    left_size = max(0, min(total_left[1], hour_left[1]))
+    wanted = (len(uploads), sum(upload.size for upload in uploads))
+    if wanted[0] <= left_files and wanted[1] <= left_size:
+        return
+    if not (left_files and left_size):
+        left_files = left_size = 0  # no file fits: say nothing is left, not "0 files, 40 MB"
+    numbers = {"left_files": left_files, "left_size": filesizeformat(left_size)}
+    if wanted[0] > total_left[0] or wanted[1] > total_left[1]:
+        raise InvalidUpload(
+            _("A case takes at most %(files)d files and %(size)s from you in total. "
+              "You can still add %(left_files)d files, %(left_size)s in all.")
+            % {"files": total[0], "size": filesizeformat(total[1]), **numbers}
+        )
+    raise InvalidUpload(
+        _("You can add at most %(files)d files and %(size)s per hour. You can still add "
+          "%(left_files)d files, %(left_size)s in all, this hour; please send the rest later.")
+        % {"files": hourly[0], "size": filesizeformat(hourly[1]), **numbers}
+    )
 
 
 def ticket_customer_add_info(
     *, ticket_model: type[Ticket], ticket_pk: int, text: str, uploads: list[CheckedUpload] = ()
 ) -> TimelineEvent:
-    """The customer adds information or files from the tracking page."""
+    """The customer adds information or files from the tracking page, within the limits."""
+    uploads = list(uploads)
     with transaction.atomic():
         ticket = ticket_lock(ticket_model, ticket_pk)
         ticket_ensure_writable(ticket)
+        customer_evidence_check(ticket, uploads)
         event = timeline_record(
             ticket=ticket,
             action="aftersales.ticket.customer_info",
@@ -236,6 +403,6 @@ def ticket_customer_add_info(
             note=text,
             customer_visible=True,
         )
-        attachments_store(ticket, list(uploads), event=event, customer_visible=True)
+        attachments_store(ticket, uploads, event=event, customer_visible=True)
         ticket_save(ticket, [])
     return event

@@ -3,6 +3,9 @@
 A production backend wraps the SMS provider's API (subclass ``BaseSmsBackend`` and
 implement ``send_messages``); development uses the console backend, tests the
 local-memory one. A failed send raises ``SmsError`` so the calling task retries.
+
+The console and log backends mask the number and the links in the text (survey and
+tracking tokens) unless ``CONSOLE_MASK_PERSONAL_DATA`` is false.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from .masking import mask
+
 logger = logging.getLogger(__name__)
 
 
@@ -27,6 +32,13 @@ class SmsError(OSError):
 class SmsMessage:
     to: str
     text: str
+
+
+def printable(message: SmsMessage) -> tuple[str, str]:
+    """Number and text as the console and log backends show them."""
+    if not getattr(settings, "CONSOLE_MASK_PERSONAL_DATA", True):
+        return message.to, message.text
+    return mask(message.to), mask(message.text)
 
 
 class BaseSmsBackend(ABC):
@@ -50,7 +62,8 @@ class ConsoleSmsBackend(BaseSmsBackend):
     def send_messages(self, messages: list[SmsMessage]) -> int:
         with self._lock:
             for message in messages:
-                self.stream.write(f"SMS to {message.to}\n{message.text}\n{'-' * 40}\n")
+                to, text = printable(message)
+                self.stream.write(f"SMS to {to}\n{text}\n{'-' * 40}\n")
             self.stream.flush()
         return len(messages)
 
@@ -60,7 +73,7 @@ class LogSmsBackend(BaseSmsBackend):
 
     def send_messages(self, messages: list[SmsMessage]) -> int:
         for message in messages:
-            logger.info("SMS to %s: %s", message.to, message.text)
+            logger.info("SMS to %s: %s", *printable(message))
         return len(messages)
 
 

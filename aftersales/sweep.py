@@ -32,6 +32,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from . import outbox
 from .choices import FollowUpStatus, SlaStatus
 from .followups import (
     ACTION_NO_RESPONSE,
@@ -68,7 +69,7 @@ def _mark(table: str, *, set_sql: str, set_params: list, where_sql: str, where_p
     skip_locked = connection.features.has_select_for_update_skip_locked
     lock = " FOR UPDATE SKIP LOCKED" if skip_locked else ""
     sql = (
-        f"UPDATE {table} SET {set_sql} WHERE id IN ("
+        f"UPDATE {table} SET {set_sql} WHERE id IN ("  # nosec B608: names and SQL from code (quote_name), values bound as parameters
         f"SELECT id FROM {table} WHERE {where_sql} ORDER BY {order_by} LIMIT %s{lock}"
         f") AND {where_sql} RETURNING id"
     )
@@ -264,9 +265,10 @@ def _record_follow_ups(ids: list[int], action: str, now: datetime) -> None:
         for fu in follow_ups:
             follow_up_no_response(fu)
         return
-    from .tasks import send_survey_email, send_survey_sms
-
     reminder = action == ACTION_REMINDED
-    for fu in follow_ups:
-        transaction.on_commit(lambda pk=fu.pk: send_survey_email.delay(pk, reminder))
-        transaction.on_commit(lambda pk=fu.pk: send_survey_sms.delay(pk, reminder))
+    which = "reminder" if reminder else "survey"
+    outbox.enqueue_many(
+        outbox.Owed(f"aftersales.send_survey_{channel}", [fu.pk, reminder],
+                    key=f"aftersales.send_survey_{channel}:{fu.pk}:{which}")
+        for fu in follow_ups for channel in ("email", "sms")
+    )

@@ -2,7 +2,10 @@
 
 Tasks take primary keys and are thin: the work is in ``sweep``, ``notifications`` and
 ``followups``. Every sending task retries on failure (``OSError`` covers SMTP and SMS
-errors) and is safe to retry: a notification's e-mail is marked sent row by row.
+errors). The message tasks are owed through the outbox (``aftersales.outbox``) and run as
+``OutboxTask``: each claims its outbox message before sending and marks it sent after, so
+a copy redelivered after a crash, or a retry after a partial failure, never sends twice;
+a notification's e-mail copy is also marked row by row.
 """
 
 import logging
@@ -19,6 +22,7 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
+from . import outbox
 from .choices import FollowUpStatus
 from .contacts import ticket_customer_email, ticket_customer_phone
 from .models import FollowUp, Notification, Ticket
@@ -35,6 +39,8 @@ from .sla import CLOCK_LABELS
 logger = logging.getLogger(__name__)
 
 RETRY = {"bind": True, "autoretry_for": (OSError,), "retry_backoff": True, "max_retries": 5}
+# A message task is killed after the time limit, so an older claim is a dead worker's.
+MESSAGE = {**RETRY, "base": outbox.OutboxTask, "time_limit": settings.OUTBOX_TASK_TIME_LIMIT}
 
 
 def tracking_url(ticket: Ticket) -> str:
@@ -49,8 +55,9 @@ def survey_url(follow_up: FollowUp) -> str:
     return absolute(reverse("aftersales:survey", args=[follow_up.token]))
 
 
-@shared_task(**RETRY)
+@shared_task(name="aftersales.notify_customer", **MESSAGE)
 def notify_customer(self, ticket_id: int, template: str) -> bool:
+    """E-mail the customer about their case (``template``: what happened)."""
     ticket = Ticket.objects.select_related("customer").filter(pk=ticket_id).first()
     email = ticket_customer_email(ticket) if ticket is not None else ""
     if not email:
@@ -69,7 +76,7 @@ def staff_recipients(ticket: Ticket, recipients: str) -> list:
     return list(get_user_model().objects.filter(pk__in=ids, is_active=True))
 
 
-@shared_task(**RETRY)
+@shared_task(name="aftersales.notify_staff", outbox_atomic=True, **MESSAGE)
 def notify_staff(self, ticket_id: int, template: str, recipients: str) -> int:
     """In-app notification for each recipient; their e-mail copies follow after commit."""
     ticket = Ticket.objects.filter(pk=ticket_id).first()
@@ -112,7 +119,7 @@ def _staff_email(notification: Notification) -> EmailMessage:
                         [notification.recipient.email])
 
 
-@shared_task(**RETRY)
+@shared_task(name="aftersales.deliver_notifications", **MESSAGE)
 def deliver_notifications(self, notification_ids: list[int]) -> int:
     """E-mail copies of in-app notifications; each is marked so a retry never mails twice."""
     pending = (
@@ -144,7 +151,7 @@ def _survey_follow_up(follow_up_id: int, reminder: bool) -> FollowUp | None:
     return follow_up if follow_up.status in wanted else None
 
 
-@shared_task(**RETRY)
+@shared_task(name="aftersales.send_survey_email", **MESSAGE)
 def send_survey_email(self, follow_up_id: int, reminder: bool = False) -> bool:
     """The satisfaction survey link (or its one reminder) by e-mail."""
     follow_up = _survey_follow_up(follow_up_id, reminder)
@@ -162,7 +169,7 @@ def send_survey_email(self, follow_up_id: int, reminder: bool = False) -> bool:
     return True
 
 
-@shared_task(**RETRY)
+@shared_task(name="aftersales.send_survey_sms", **MESSAGE)
 def send_survey_sms(self, follow_up_id: int, reminder: bool = False) -> bool:
     """The satisfaction survey link (or its one reminder) by SMS through ``SMS_BACKEND``."""
     from .sms import send_sms
@@ -193,6 +200,17 @@ def follow_up_sweep() -> dict:
     from .sweep import follow_up_sweep as run
 
     return run().as_dict()
+
+
+@shared_task(name="aftersales.outbox_dispatch")
+def outbox_dispatch() -> dict:
+    """Hand every owed message to the broker that is not handed over or done yet."""
+    return outbox.dispatch().as_dict()
+
+
+@shared_task(name="aftersales.outbox_purge")
+def outbox_purge() -> int:
+    return outbox.purge()
 
 
 @shared_task(name="aftersales.calendar_check")

@@ -9,6 +9,8 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="complaints:public_new"), name="home"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/login/", views.ThrottledLoginView.as_view(), name="login"),
+    path("accounts/password_reset/", views.ThrottledPasswordResetView.as_view(),
+         name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("files/<int:pk>/", views.attachment_download, name="attachment"),

@@ -2,12 +2,13 @@
 
 from django.urls import path
 
+from . import converters  # noqa: F401  (registers the path converters)
 from . import kernel_views as views
 
 app_name = "aftersales"
 
 urlpatterns = [
-    path("s/<str:token>/", views.SurveyView.as_view(), name="survey"),
+    path("s/<token:token>/", views.SurveyView.as_view(), name="survey"),
     path("notifications/", views.NotificationListView.as_view(), name="notifications"),
     path("notifications/read/", views.NotificationReadView.as_view(), name="notifications_read"),
     path("notifications/<int:pk>/open/", views.NotificationReadView.as_view(),

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.choices import Channel, Severity
+from aftersales.contacts import customer_from_choice
 from aftersales.forms import (
     RATING_CHOICES,
     YES_NO,
@@ -69,6 +70,12 @@ class PublicComplaintForm(HoneypotMixin, ContactFieldsMixin):
                    "description", "customer_request", "files", "website"]
 
 
+class CustomerLookupForm(forms.Form):
+    """Find a customer by phone, e-mail or order number; sent by POST, never in a URL."""
+
+    lookup = forms.CharField(label=_("Phone, e-mail or order number"), max_length=100)
+
+
 class StaffRegisterForm(ContactFieldsMixin):
     channel = forms.ChoiceField(
         label=_("Channel"),
@@ -76,7 +83,8 @@ class StaffRegisterForm(ContactFieldsMixin):
     )
     received_at = forms.DateTimeField(label=_("Received at"), widget=DATETIME_WIDGET,
                                       initial=timezone.now)
-    customer_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    # The customer chosen from a lookup, as a short-lived signed reference (not an id).
+    customer = forms.CharField(required=False, widget=forms.HiddenInput)
     order_number = forms.CharField(label=_("Order number"), max_length=64, required=False)
     product = forms.ModelChoiceField(label=_("Product"), queryset=Product.objects.all(),
                                      required=False)
@@ -98,8 +106,33 @@ class StaffRegisterForm(ContactFieldsMixin):
     )
     files = EvidenceFilesField()
 
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["phone"].help_text = _(
+            "A phone number or an e-mail address is required, unless a customer on file was "
+            "chosen. A contact the customer has none of on file is added to the file; a "
+            "different one is kept with this complaint for an agent to confirm."
+        )
+
+    def clean_customer(self):
+        value = self.cleaned_data.get("customer", "")
+        if not value:
+            return None
+        customer = customer_from_choice(value, self.user)
+        if customer is None:
+            raise ValidationError(
+                _("The customer chosen from the search has expired; search again."),
+                code="customer_choice",
+            )
+        return customer
+
     def clean(self):
-        cleaned = super().clean()
+        if self.cleaned_data.get("customer") is not None:
+            # A customer on file already has a contact: phone and e-mail are optional here.
+            cleaned = super(ContactFieldsMixin, self).clean()
+        else:
+            cleaned = super().clean()
         if cleaned.get("channel") == Channel.REGULATOR and not cleaned.get("regulator_case_number"):
             self.add_error("regulator_case_number",
                            _("A regulator transfer needs the regulator's case number."))
@@ -268,6 +301,9 @@ class CustomerInfoForm(forms.Form):
 
 
 class CustomerDecisionForm(forms.Form):
+    # The proposal the customer read: an answer is taken for that plan and version only.
+    plan = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    plan_version = forms.IntegerField(required=False, widget=forms.HiddenInput)
     agree = forms.ChoiceField(label=_("Do you agree to this proposal?"), widget=forms.RadioSelect,
                               choices=[("yes", _("Yes, go ahead")), ("no", _("No"))])
     comment = forms.CharField(label=_("Comment"), required=False,

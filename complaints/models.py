@@ -235,7 +235,8 @@ class Complaint(Ticket):
         self.outcome = Outcome.NOT_LIABLE
 
     # --- archive stage --------------------------------------------------------------
-    @transition(field="state", source=[State.RESOLVED, State.RETURN_VISIT],
+    # Once only: a second answer to the same return visit is refused, not recorded twice.
+    @transition(field="state", source=State.RESOLVED,
                 target=State.RETURN_VISIT, permission=_can_record_return_visit)
     def record_return_visit(self) -> None:
         pass
@@ -296,6 +297,9 @@ class HandlingPlan(models.Model):
     customer_decision = models.CharField(
         _("customer decision"), max_length=12, choices=CustomerDecision.choices
     )
+    # The customer's answer names the plan and this version; any change to what they are
+    # asked to agree to bumps it, so an answer given to an earlier proposal is refused.
+    version = models.PositiveIntegerField(_("version"), default=1)
     customer_decided_at = models.DateTimeField(null=True, blank=True)
     customer_comment = models.TextField(blank=True)
     submitted_by = models.ForeignKey(

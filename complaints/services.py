@@ -10,14 +10,17 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from aftersales import sla
+from aftersales import outbox, sla
 from aftersales.choices import PRIORITY_BY_SEVERITY, Channel, TicketKind
+from aftersales.contacts import ticket_customer_email
 from aftersales.exceptions import DomainError, PermissionRefused, TransitionRefused
+from aftersales.followups import OPEN_STATUSES as FOLLOW_UP_OPEN_STATUSES
+from aftersales.followups import SurveyClosed
 from aftersales.models import Customer, Department, FollowUp, Order, Product, TimelineEvent
 from aftersales.services import (
     Actor,
     attachments_store,
-    customer_find_or_create,
+    customer_for_intake,
     ticket_ensure_writable,
     ticket_lock,
     ticket_next_number,
@@ -41,15 +44,11 @@ ACTION = "complaints.complaint.{}".format
 
 
 def _on_commit_notify(complaint: Complaint, template: str) -> None:
-    from aftersales.tasks import notify_customer
-
-    transaction.on_commit(lambda: notify_customer.delay(complaint.pk, template))
+    outbox.enqueue("aftersales.notify_customer", [complaint.pk, template])
 
 
 def _on_commit_notify_staff(complaint: Complaint, template: str, recipients: str) -> None:
-    from aftersales.tasks import notify_staff
-
-    transaction.on_commit(lambda: notify_staff.delay(complaint.pk, template, recipients))
+    outbox.enqueue("aftersales.notify_staff", [complaint.pk, template, recipients])
 
 
 @dataclass
@@ -104,8 +103,9 @@ def complaint_register(*, intake: ComplaintIntake, actor: Actor,
     now = timezone.now()
     received_at = intake.received_at or now
     with transaction.atomic():
-        customer = intake.customer or customer_find_or_create(
-            name=intake.name, phone=intake.phone, email=intake.email
+        customer = customer_for_intake(
+            name=intake.name, phone=intake.phone, email=intake.email, actor=actor,
+            customer=intake.customer,
         )
         order = None
         if intake.order_number:
@@ -143,6 +143,7 @@ def complaint_register(*, intake: ComplaintIntake, actor: Actor,
             repeat_of=repeat_of,
             language=intake.language,
         )
+        complaint.set_contact_given(phone=intake.phone, email=intake.email)
         if intake.channel == Channel.REGULATOR:
             # Regulator transfers are at least urgent (domain.md §5.9).
             complaint.severity = "S3"
@@ -163,8 +164,8 @@ def complaint_register(*, intake: ComplaintIntake, actor: Actor,
         attachments_store(complaint, list(uploads), event=event, customer_visible=True)
         sla.ticket_start_clock(complaint, "first_response", at=received_at)
         complaint.save()
-    if complaint.customer.email:
-        _on_commit_notify(complaint, "registered")
+        if ticket_customer_email(complaint):
+            _on_commit_notify(complaint, "registered")
     return complaint
 
 
@@ -186,7 +187,7 @@ def complaint_accept(*, complaint_pk: int, version: int | None, actor: Actor,
         )
         sla.ticket_first_response_done(complaint)
         ticket_save(complaint, sla.CLOCK_FIELDS)
-    _on_commit_notify(complaint, "accepted")
+        _on_commit_notify(complaint, "accepted")
     return complaint
 
 
@@ -201,7 +202,7 @@ def complaint_reject(*, complaint_pk: int, version: int | None, actor: Actor,
         sla.ticket_first_response_done(complaint)
         sla.ticket_stop_clock(complaint, closed=True)
         ticket_save(complaint, ["not_accepted_reason", *sla.CLOCK_FIELDS])
-    _on_commit_notify(complaint, "not_accepted")
+        _on_commit_notify(complaint, "not_accepted")
     return complaint
 
 
@@ -243,9 +244,9 @@ def complaint_classify(*, complaint_pk: int, version: int | None, actor: Actor, 
         sla.ticket_start_clock(complaint, "resolution")
         ticket_save(complaint, ["category", "subcategory", "severity", "priority", "is_emergency",
                                 "department", "assignee", "repeat_of", *sla.CLOCK_FIELDS])
-    _on_commit_notify_staff(complaint, "assigned", "assignee")
-    if complaint.is_emergency:
-        _on_commit_notify_staff(complaint, "emergency", "supervisors")
+        _on_commit_notify_staff(complaint, "assigned", "assignee")
+        if complaint.is_emergency:
+            _on_commit_notify_staff(complaint, "emergency", "supervisors")
     return complaint
 
 
@@ -264,7 +265,7 @@ def complaint_start_handling(*, complaint_pk: int, version: int | None, actor: A
         if complaint.assignee_id is None:
             complaint.assignee = actor
         ticket_save(complaint, ["assignee"])
-    _on_commit_notify(complaint, "message")
+        _on_commit_notify(complaint, "message")
     return complaint
 
 
@@ -319,8 +320,8 @@ def complaint_submit_plan(*, complaint_pk: int, version: int | None, actor: Acto
         record.save()
         complaint.current_plan = record
         ticket_save(complaint, ["current_plan"])
-    if complaint.state == State.PLAN_APPROVAL:
-        _on_commit_notify_staff(complaint, "plan_submitted", "supervisors")
+        if complaint.state == State.PLAN_APPROVAL:
+            _on_commit_notify_staff(complaint, "plan_submitted", "supervisors")
     return complaint
 
 
@@ -341,7 +342,7 @@ def complaint_decide_plan(*, complaint_pk: int, version: int | None, actor: Acto
         plan.decision_comment = comment
         plan.save(update_fields=["status", "decided_by", "decided_at", "decision_comment"])
         ticket_save(complaint, [])
-    _on_commit_notify_staff(complaint, "plan_decided", "assignee")
+        _on_commit_notify_staff(complaint, "plan_decided", "assignee")
     return complaint
 
 
@@ -359,30 +360,57 @@ def complaint_request_confirmation(*, complaint_pk: int, version: int | None, ac
         )
         sla.ticket_pause_clock(complaint)
         ticket_save(complaint, sla.CLOCK_FIELDS)
-    _on_commit_notify(complaint, "confirmation_requested")
+        _on_commit_notify(complaint, "confirmation_requested")
     return complaint
 
 
-def complaint_customer_decide(*, complaint_pk: int, agree: bool, comment: str = "") -> Complaint:
-    """The customer agrees to the plan, or declines it so it is adjusted (§5.1 step 8)."""
+class ProposalChanged(TransitionRefused):
+    """The customer answered a proposal that is no longer the one waiting for them."""
+
+    default_message = _("This proposal has changed, please read the new one.")
+
+
+class AlreadyAnswered(TransitionRefused):
+    """The question was answered meanwhile (a second tab, a double click, a replayed post)."""
+
+    default_message = _("This has already been answered; the page shows the current state "
+                        "of your case.")
+
+
+def complaint_customer_decide(*, complaint_pk: int, plan_pk: int | None,
+                              plan_version: int | None, agree: bool,
+                              comment: str = "") -> Complaint:
+    """The customer agrees to the plan, or declines it so it is adjusted (§5.1 step 8).
+
+    The answer names the plan and the version the customer read; an answer to any other
+    proposal (an earlier one, or one changed since) is refused.
+    """
     if not agree and not comment.strip():
         raise DomainError(_("Please tell us why the proposal does not work for you."))
     with transaction.atomic():
         complaint = _lock(complaint_pk, None)
-        plan = complaint.current_plan
+        plan = (HandlingPlan.objects.select_for_update().get(pk=complaint.current_plan_id)
+                if complaint.current_plan_id else None)
+        if plan is None or (plan.pk, plan.version) != (plan_pk, plan_version):
+            raise ProposalChanged()
+        if (complaint.state != State.AWAIT_CUSTOMER
+                or plan.customer_decision != CustomerDecision.PENDING):
+            raise AlreadyAnswered()
         ticket_transition(
             complaint, "customer_decide", actor=None,
             action=ACTION("customer_confirmed" if agree else "customer_declined"),
             note=comment, customer_visible=True, check_permission=False,
             actor_kind=TimelineEvent.ActorKind.CUSTOMER,
+            data={"plan": plan.pk, "plan_version": plan.version},
         )
         plan.customer_decision = CustomerDecision.CONFIRMED if agree else CustomerDecision.DECLINED
         plan.customer_decided_at = timezone.now()
         plan.customer_comment = comment
         plan.save(update_fields=["customer_decision", "customer_decided_at", "customer_comment"])
+        complaint.current_plan = plan
         sla.ticket_resume_clock(complaint)
         ticket_save(complaint, sla.CLOCK_FIELDS)
-    _on_commit_notify_staff(complaint, "customer_decided", "assignee")
+        _on_commit_notify_staff(complaint, "customer_decided", "assignee")
     return complaint
 
 
@@ -430,7 +458,7 @@ def complaint_reply(*, complaint_pk: int, version: int | None, actor: Actor,
         sla.ticket_resolved(complaint)
         ticket_save(complaint, ["outcome", "replied_at", *sla.CLOCK_FIELDS])
         sla.follow_up_schedule(complaint)
-    _on_commit_notify(complaint, "replied")
+        _on_commit_notify(complaint, "replied")
     return complaint
 
 
@@ -441,12 +469,16 @@ def complaint_record_feedback(*, complaint_pk: int, actor: Actor, satisfied: boo
                               ratings: dict[str, int] | None = None) -> Complaint:
     """The result of a return visit, from the customer online or an agent by phone.
 
-    Not satisfied reopens the complaint with the reason (§5.1 step 12).
+    Not satisfied reopens the complaint with the reason (§5.1 step 12). Recorded once: a
+    second answer (a double submit, another tab, the survey after the tracking page) finds
+    the case no longer replied and is refused.
     """
     if not satisfied and not comment.strip():
         raise DomainError(_("Please tell us what is still wrong."))
     staff = getattr(actor, "is_authenticated", False)
     with transaction.atomic():
+        # The case first, then its follow-up: the same order as every other writer, and
+        # both are checked again now that nobody else can change them.
         complaint = _lock(complaint_pk, None)
         # An archived case is reopened only by a supervisor (complaint_reopen), never by a
         # late answer to the satisfaction question.
@@ -456,10 +488,16 @@ def complaint_record_feedback(*, complaint_pk: int, actor: Actor, satisfied: boo
             raise PermissionRefused(
                 _("The person responsible for this complaint may not record its return visit.")
             )
-        if follow_up is None:
-            follow_up = complaint.follow_ups.filter(
-                status__in=["SCHEDULED", "SENT", "REMINDED"]
-            ).order_by("-due_at").first()
+        open_follow_ups = FollowUp.objects.select_for_update().filter(
+            ticket_id=complaint.pk, status__in=FOLLOW_UP_OPEN_STATUSES)
+        if follow_up is not None:
+            follow_up = open_follow_ups.filter(pk=follow_up.pk).first()
+            if follow_up is None:
+                raise SurveyClosed()
+        else:
+            follow_up = open_follow_ups.order_by("-due_at").first()
+        if complaint.state != State.RESOLVED:
+            raise AlreadyAnswered()
         if follow_up is None:
             follow_up = FollowUp(ticket=complaint, due_at=timezone.now())
         follow_up.status = "ANSWERED"
@@ -489,8 +527,8 @@ def complaint_record_feedback(*, complaint_pk: int, actor: Actor, satisfied: boo
             complaint.return_visit_result = ""
             sla.ticket_start_clock(complaint, "resolution")
         ticket_save(complaint, ["return_visit_result", "reopen_count", *sla.CLOCK_FIELDS])
-    if not satisfied:
-        _on_commit_notify_staff(complaint, "reopened", "assignee_and_supervisors")
+        if not satisfied:
+            _on_commit_notify_staff(complaint, "reopened", "assignee_and_supervisors")
     return complaint
 
 
@@ -503,9 +541,7 @@ def complaint_record_no_response(*, complaint_pk: int,
     """
     with transaction.atomic():
         complaint = _lock(complaint_pk, None)
-        if complaint.state not in (State.RESOLVED, State.RETURN_VISIT) or (
-            complaint.return_visit_result
-        ):
+        if complaint.state != State.RESOLVED:
             return complaint
         ticket_transition(
             complaint, "record_return_visit", actor=None, action=ACTION("return_visit"),
@@ -542,7 +578,7 @@ def complaint_reopen(*, complaint_pk: int, version: int | None, actor: Actor,
         )
         sla.ticket_start_clock(complaint, "resolution")
         ticket_save(complaint, ["reopen_count", "return_visit_result", *sla.CLOCK_FIELDS])
-    _on_commit_notify_staff(complaint, "reopened", "assignee_and_supervisors")
+        _on_commit_notify_staff(complaint, "reopened", "assignee_and_supervisors")
     return complaint
 
 
@@ -568,12 +604,13 @@ def complaint_escalate(*, complaint_pk: int, version: int | None, actor: Actor,
         )
         complaint.escalated_at = timezone.now()
         ticket_save(complaint, ["escalation_level", "escalated_at"])
-    _on_commit_notify_staff(complaint, "escalated", "supervisors")
+        _on_commit_notify_staff(complaint, "escalated", "supervisors")
     return complaint
 
 
 __all__ = [
-    "ComplaintIntake", "PermissionRefused", "PlanInput", "complaint_accept", "complaint_archive",
+    "AlreadyAnswered", "ComplaintIntake", "PermissionRefused", "PlanInput", "ProposalChanged",
+    "complaint_accept", "complaint_archive",
     "complaint_classify", "complaint_customer_decide", "complaint_decide_plan",
     "complaint_escalate", "complaint_record_feedback", "complaint_register", "complaint_reject",
     "complaint_reopen", "complaint_reply", "complaint_request_confirmation",

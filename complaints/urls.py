@@ -1,16 +1,27 @@
 from django.urls import path
 
+from aftersales import converters  # noqa: F401  (registers the path converters)
+from aftersales.contact_views import ContactConfirmView, ContactRevealView
+
 from . import views
+from .models import Complaint
 
 app_name = "complaints"
 
 urlpatterns = [
     path("new/", views.PublicComplaintCreateView.as_view(), name="public_new"),
-    path("submitted/<str:token>/", views.PublicSubmittedView.as_view(), name="public_submitted"),
-    path("track/<str:token>/", views.TrackingView.as_view(), name="track"),
+    path("submitted/<token:token>/", views.PublicSubmittedView.as_view(), name="public_submitted"),
+    path("track/<token:token>/", views.TrackingView.as_view(), name="track"),
     path("inbox/", views.InboxView.as_view(), name="inbox"),
     path("register/", views.StaffRegisterView.as_view(), name="register"),
-    path("<str:number>/", views.ComplaintDetailView.as_view(), name="detail"),
-    path("<str:number>/act/<str:action>/", views.ComplaintActionView.as_view(), name="act"),
-    path("<str:number>/note/", views.ComplaintNoteView.as_view(), name="note"),
+    path("<case_number:number>/", views.ComplaintDetailView.as_view(), name="detail"),
+    path("<case_number:number>/act/<slug:action>/", views.ComplaintActionView.as_view(),
+         name="act"),
+    path("<case_number:number>/note/", views.ComplaintNoteView.as_view(), name="note"),
+    path("<case_number:number>/contact/confirm/",
+         ContactConfirmView.as_view(ticket_model=Complaint, case_url="complaints:detail"),
+         name="contact_confirm"),
+    path("<case_number:number>/contact/reveal/",
+         ContactRevealView.as_view(ticket_model=Complaint, case_url="complaints:detail"),
+         name="contact_reveal"),
 ]

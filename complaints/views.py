@@ -1,3 +1,7 @@
+import logging
+import threading
+import time
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -11,8 +15,9 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from aftersales.choices import SEVERITY_COLOUR, SLA_STATUS_COLOUR, Channel
+from aftersales.contacts import customer_from_choice, sign_customer_choice
 from aftersales.exceptions import ConcurrentChange, DomainError
-from aftersales.models import Customer
+from aftersales.http import PrivateNoStoreMixin
 from aftersales.selectors import customers_matching, is_staff_member
 from aftersales.services import ticket_add_note, ticket_customer_add_info
 from aftersales.views import client_ip
@@ -24,6 +29,7 @@ from .forms import (
     CustomerDecisionForm,
     CustomerFeedbackForm,
     CustomerInfoForm,
+    CustomerLookupForm,
     NoteForm,
     PublicComplaintForm,
     StaffRegisterForm,
@@ -57,10 +63,35 @@ class StaffRequiredMixin(LoginRequiredMixin):
 
 # --- public -------------------------------------------------------------------------
 
+logger = logging.getLogger(__name__)
+
+# Per-process counts used while the shared cache fails: {key: (window start, count)}.
+_local_counts: dict[str, tuple[float, int]] = {}
+_local_counts_lock = threading.Lock()
+
+
 def _rate_limited(request: HttpRequest, bucket: str) -> bool:
+    """True past ``PUBLIC_FORM_RATE_LIMIT`` submissions from one address in the window.
+
+    Counted in the shared cache. When the cache fails, each process counts on its own and
+    says so in the log: a limit per process is weaker, but a customer can still file.
+    """
     key = f"ratelimit:{bucket}:{client_ip(request)}"
-    cache.add(key, 0, settings.PUBLIC_FORM_RATE_WINDOW_SECONDS)
-    return cache.incr(key) > settings.PUBLIC_FORM_RATE_LIMIT
+    window = settings.PUBLIC_FORM_RATE_WINDOW_SECONDS
+    try:
+        cache.add(key, 0, window)
+        count = cache.incr(key)
+    except Exception as error:  # any cache failure; ValueError if the key vanished
+        logger.warning("Rate limit %s: the cache failed (%s); counting in this process",
+                       bucket, error.__class__.__name__)
+        now = time.monotonic()
+        with _local_counts_lock:
+            start, count = _local_counts.get(key, (now, 0))
+            if now - start >= window:
+                start, count = now, 0
+            count += 1
+            _local_counts[key] = (start, count)
+    return count > settings.PUBLIC_FORM_RATE_LIMIT
 
 
 class PublicComplaintCreateView(View):
@@ -95,7 +126,7 @@ class PublicComplaintCreateView(View):
         return redirect("complaints:public_submitted", token=complaint.tracking_token)
 
 
-class PublicSubmittedView(View):
+class PublicSubmittedView(PrivateNoStoreMixin, View):
     def get(self, request, token):
         complaint = _complaint_by_token(token)
         return render(request, "complaints/public_submitted.html", {
@@ -112,7 +143,7 @@ def _complaint_by_token(token: str) -> Complaint:
         raise Http404 from missing
 
 
-class TrackingView(View):
+class TrackingView(PrivateNoStoreMixin, View):
     """The customer's private page: customer-visible history, and what they can do now."""
 
     template_name = "complaints/track.html"
@@ -125,10 +156,9 @@ class TrackingView(View):
         plan = complaint.current_plan
         if (complaint.state == State.AWAIT_CUSTOMER and plan
                 and plan.customer_decision == CustomerDecision.PENDING):
-            forms["decision"] = bound.get("decision") or CustomerDecisionForm(prefix="decision")
-        if complaint.state == State.RESOLVED or (
-            complaint.state == State.RETURN_VISIT and not complaint.return_visit_result
-        ):
+            forms["decision"] = bound.get("decision") or CustomerDecisionForm(
+                prefix="decision", initial={"plan": plan.pk, "plan_version": plan.version})
+        if complaint.state == State.RESOLVED:
             forms["feedback"] = bound.get("feedback") or CustomerFeedbackForm(prefix="feedback")
         return forms
 
@@ -164,7 +194,8 @@ class TrackingView(View):
                 messages.success(request, _("Thank you, your information was added."))
             elif which == "decision":
                 services.complaint_customer_decide(
-                    complaint_pk=complaint.pk, agree=data["agree"] == "yes",
+                    complaint_pk=complaint.pk, plan_pk=data["plan"],
+                    plan_version=data["plan_version"], agree=data["agree"] == "yes",
                     comment=data["comment"])
                 messages.success(request, _("Thank you, your answer was recorded."))
             else:
@@ -173,6 +204,12 @@ class TrackingView(View):
                     rating=data["rating"], comment=data["comment"], method="ONLINE")
                 messages.success(request, _("Thank you for your feedback."))
         except DomainError as error:
+            # The case may have moved on while the customer was reading: show it as it is.
+            complaint = _complaint_by_token(token)
+            stale = isinstance(error, services.ProposalChanged | services.AlreadyAnswered)
+            if stale or which not in self._forms(complaint):
+                messages.error(request, str(error.message))
+                return self._render(request, complaint, status=409)
             form.add_error(None, str(error.message))
             return self._render(request, complaint, {which: form}, status=409)
         return redirect("complaints:track", token=token)
@@ -204,37 +241,62 @@ def _inbox_tabs():
 
 
 class StaffRegisterView(StaffRequiredMixin, View):
+    """Register a complaint taken by phone or in person.
+
+    Looking a customer up is a POST (no phone number or e-mail in a URL or an access log);
+    results show masked contacts, and the chosen customer travels as a signed reference.
+    """
+
     permission = "complaints.register_complaint"
     template_name = "complaints/register.html"
 
-    def _lookup(self, request) -> dict:
-        query = request.GET.get("lookup", "").strip()
-        if not query:
-            return {}
-        customers, order = customers_matching(query)
-        return {"lookup": query, "found_customers": customers, "found_order": order}
+    def _render(self, request, *, form=None, lookup_form=None, status=200, **context):
+        return render(request, self.template_name, {
+            "form": form or StaffRegisterForm(user=request.user),
+            "lookup_form": lookup_form or CustomerLookupForm(),
+            **context,
+        }, status=status)
 
     def get(self, request):
-        initial = {}
-        context = self._lookup(request)
-        use = request.GET.get("use", "")
-        if use.isdigit():
-            customer = Customer.objects.filter(pk=use).first()
-            if customer:
-                initial = {"customer_id": customer.pk, "name": customer.name,
-                           "phone": customer.phone, "email": customer.email,
-                           "order_number": request.GET.get("order", "")}
-        form = StaffRegisterForm(initial=initial)
-        return render(request, self.template_name, {"form": form, **context})
+        return self._render(request)
 
     def post(self, request):
-        form = StaffRegisterForm(request.POST, request.FILES)
+        intent = request.POST.get("intent")
+        if intent == "lookup":
+            return self._lookup(request)
+        if intent == "use":
+            return self._use(request)
+        return self._register(request)
+
+    def _lookup(self, request):
+        lookup_form = CustomerLookupForm(request.POST)
+        if not lookup_form.is_valid():
+            return self._render(request, lookup_form=lookup_form, status=400)
+        customers, order = customers_matching(lookup_form.cleaned_data["lookup"].strip())
+        found = [(customer, sign_customer_choice(customer, request.user))
+                 for customer in customers]
+        return self._render(request, lookup_form=lookup_form, looked_up=True,
+                            found_customers=found, found_order=order)
+
+    def _use(self, request):
+        customer = customer_from_choice(request.POST.get("customer", ""), request.user)
+        if customer is None:
+            messages.error(request, _("The customer chosen from the search has expired; "
+                                      "search again."))
+            return self._render(request, status=400)
+        order_number = request.POST.get("order", "")[:64]
+        form = StaffRegisterForm(user=request.user, initial={
+            "customer": sign_customer_choice(customer, request.user),
+            "name": customer.name, "order_number": order_number,
+        })
+        return self._render(request, form=form, chosen_customer=customer)
+
+    def _register(self, request):
+        form = StaffRegisterForm(request.POST, request.FILES, user=request.user)
         if not form.is_valid():
-            return render(request, self.template_name, {"form": form}, status=400)
+            return self._render(request, form=form, status=400,
+                                chosen_customer=form.cleaned_data.get("customer"))
         data = form.cleaned_data
-        customer = None
-        if data.get("customer_id"):
-            customer = Customer.objects.filter(pk=data["customer_id"]).first()
         complaint = services.complaint_register(
             intake=services.ComplaintIntake(
                 name=data["name"], phone=data["phone"], email=data["email"],
@@ -242,8 +304,8 @@ class StaffRegisterView(StaffRequiredMixin, View):
                 product_text=data["product_text"], category_hint=data["category_hint"],
                 request_type=data["request_type"], description=data["description"],
                 customer_request=data["customer_request"], purchase_date=data["purchase_date"],
-                channel=data["channel"], received_at=data["received_at"], customer=customer,
-                regulator_case_number=data["regulator_case_number"],
+                channel=data["channel"], received_at=data["received_at"],
+                customer=data["customer"], regulator_case_number=data["regulator_case_number"],
             ),
             actor=request.user,
             uploads=data["files"],

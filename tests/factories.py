@@ -171,7 +171,7 @@ def complaint_in_state(state: str, *, agent, handler, supervisor, dept: Departme
                                              actor=handler, message="We propose a refund.")
         if state == State.AWAIT_CUSTOMER:
             return fresh(c)
-        c = s.complaint_customer_decide(complaint_pk=c.pk, agree=True)
+        c = s.complaint_customer_decide(complaint_pk=c.pk, **proposal_of(c), agree=True)
     c = s.complaint_reply(complaint_pk=c.pk, version=c.version, actor=agent,
                           text="The heating element was replaced.", outcome="SOLVED")
     if state == State.RESOLVED:
@@ -186,6 +186,14 @@ def complaint_in_state(state: str, *, agent, handler, supervisor, dept: Departme
         return fresh(c)
     c = s.complaint_archive(complaint_pk=c.pk, version=c.version, actor=agent)
     return fresh(c)
+
+
+def proposal_of(complaint) -> dict:
+    """The plan a customer is answering, as the tracking page's decision form names it."""
+    from complaints.models import Complaint
+
+    plan = Complaint.objects.select_related("current_plan").get(pk=complaint.pk).current_plan
+    return {"plan_pk": plan.pk, "plan_version": plan.version}
 
 
 # --- evidence files: the smallest real files of each accepted type ----------------------

@@ -1,5 +1,6 @@
 from .catalog import Order, OrderLine, Product
 from .notifications import Notification
+from .outbox import OutboxMessage
 from .people import Customer, Department, StaffProfile
 from .sla import CalendarDay, CalendarYear, SlaPolicy, TimeBasis, WorkingPeriod
 from .tickets import (
@@ -22,6 +23,7 @@ __all__ = [
     "Notification",
     "Order",
     "OrderLine",
+    "OutboxMessage",
     "Product",
     "SlaPolicy",
     "StaffProfile",

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import crypto
 from ..choices import DepartmentKind
-from ..fields import EncryptedTextField
+from ..fields import EncryptedModelMixin, EncryptedTextField
 
 
 class Department(models.Model):
@@ -43,7 +43,7 @@ class StaffProfile(models.Model):
         return f"{self.user} ({self.department or '-'})"
 
 
-class Customer(models.Model):
+class Customer(EncryptedModelMixin, models.Model):
     """A consumer. Phone, e-mail and address are encrypted at rest and found by keyed hash."""
 
     name = models.CharField(_("name"), max_length=100)
@@ -79,3 +79,22 @@ class Customer(models.Model):
     @property
     def masked_contact(self) -> str:
         return self.masked_phone or self.masked_email
+
+
+class EncryptionCanary(models.Model):
+    """A known value encrypted with the field key, checked at start-up.
+
+    A deployment started with a key that cannot decrypt it refuses to run instead of
+    reading every contact as unreadable and overwriting them.
+    """
+
+    token = models.TextField(editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    rotated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("encryption key canary")
+        verbose_name_plural = _("encryption key canaries")
+
+    def __str__(self) -> str:
+        return f"canary {self.pk}"

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin
 
+from .. import crypto
 from ..choices import (
     Channel,
     FollowUpMethod,
@@ -16,6 +17,7 @@ from ..choices import (
     Stage,
     TicketKind,
 )
+from ..fields import EncryptedModelMixin, EncryptedTextField
 from .catalog import Order, OrderLine, Product
 from .people import Customer, Department
 
@@ -40,7 +42,7 @@ class TicketSequence(models.Model):
         return f"{self.prefix}-{self.day:%Y%m%d}: {self.last}"
 
 
-class Ticket(FSMModelMixin, models.Model):
+class Ticket(EncryptedModelMixin, FSMModelMixin, models.Model):
     """After-sales work order (售后工单): the common base of every kind of case.
 
     Complaints, return orders, repair jobs and delivery incidents extend it (multi-table
@@ -71,6 +73,12 @@ class Ticket(FSMModelMixin, models.Model):
         verbose_name=_("product"),
     )
     order_number_given = models.CharField(_("order number as given"), max_length=64, blank=True)
+    # The contact the case was filed with, kept apart from the customer's contact on file:
+    # an anonymous submission never changes what is on file (an agent confirms it instead).
+    contact_phone_given = EncryptedTextField(_("phone as given"), blank=True)
+    contact_email_given = EncryptedTextField(_("e-mail as given"), blank=True)
+    contact_phone_given_hash = models.CharField(max_length=64, blank=True, editable=False)
+    contact_email_given_hash = models.CharField(max_length=64, blank=True, editable=False)
     product_given = models.CharField(_("product as given"), max_length=200, blank=True)
 
     severity = models.CharField(_("severity"), max_length=2, choices=Severity.choices, blank=True)
@@ -137,6 +145,7 @@ class Ticket(FSMModelMixin, models.Model):
         permissions = [
             ("view_all_tickets", _("Can see cases of every department")),
             ("add_note", _("Can add notes and messages to cases")),
+            ("confirm_contact", _("Can confirm a contact given with a case onto the customer")),
         ]
         indexes = [
             models.Index(
@@ -175,6 +184,27 @@ class Ticket(FSMModelMixin, models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    def set_contact_given(self, *, phone: str = "", email: str = "") -> None:
+        """Keep the contact this case was filed with, normalised like the customer's."""
+        self.contact_phone_given = crypto.normalize_phone(phone)
+        self.contact_email_given = crypto.normalize_email(email)
+        self.contact_phone_given_hash = crypto.lookup_hash(self.contact_phone_given)
+        self.contact_email_given_hash = crypto.lookup_hash(self.contact_email_given)
+
+    @property
+    def unconfirmed_contact(self) -> dict[str, str]:
+        """The contact given with this case that differs from the customer's on file.
+
+        Keys are ``phone`` and ``email``; compared by lookup hash, so nothing is decrypted.
+        """
+        customer = self.customer
+        differs = {}
+        if self.contact_phone_given_hash and self.contact_phone_given_hash != customer.phone_hash:
+            differs["phone"] = self.contact_phone_given
+        if self.contact_email_given_hash and self.contact_email_given_hash != customer.email_hash:
+            differs["email"] = self.contact_email_given
+        return differs
 
     def get_state_display(self) -> str:
         """The state's label; each kind of case declares its states as ``States``."""

@@ -1,3 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import views
+
+urlpatterns = [
+    path("dashboard/", views.DashboardView.as_view(), name="dashboard"),
+    path("reports/", views.ReportListView.as_view(), name="reports"),
+    path("reports/<int:pk>/<slug:fmt>/", views.ReportDownloadView.as_view(),
+         name="report_download"),
+]

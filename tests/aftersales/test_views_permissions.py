@@ -194,7 +194,7 @@ def test_after_the_failure_limit_the_right_password_is_refused(settings, private
     refused = sign_in(browser, "agent1", PASSWORD)
     refused_elsewhere = sign_in(elsewhere, "agent1", PASSWORD)
 
-    assert refused.status_code == 200
+    assert refused.status_code == 429
     assert not signed_in(browser)
     assert refused.context["form"].has_error(NON_FIELD_ERRORS, code="throttled")
     assert throttle_message(settings) in refused.content.decode()

@@ -128,8 +128,10 @@ def test_the_case_page_costs_the_same_for_n_and_2n_events(
 
 @pytest.mark.django_db
 def test_the_tracking_page_costs_the_same_for_n_and_2n_events(
-        client, add_events, agent, handler, supervisor, quality_dept,
+        client, add_events, agent, handler, supervisor, quality_dept, settings,
         django_assert_num_queries, django_assert_max_num_queries):
+    # Room for the 2N files this test adds within one hour.
+    settings.CUSTOMER_EVIDENCE_MAX_FILES = settings.CUSTOMER_EVIDENCE_HOURLY_MAX_FILES = 2 * N
     complaint = complaint_in_state(State.AWAIT_CUSTOMER, agent=agent, handler=handler,
                                    supervisor=supervisor, dept=quality_dept)
     url = reverse("complaints:track", args=[complaint.tracking_token])

@@ -1,6 +1,8 @@
 """The customer's private tracking page: the token shows one complaint and nothing else, only
 what the customer may see, and lets them add information and answer our questions."""
 
+import re
+
 import pytest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
@@ -29,6 +31,13 @@ def post(client, complaint: Complaint, which: str, data: dict, **kwargs):
     fields = {f"{which}-{key}": value for key, value in data.items()}
     return client.post(reverse("complaints:track", args=[complaint.tracking_token]),
                        {"form": which, **fields}, **kwargs)
+
+
+def proposal_on_page(client, complaint: Complaint) -> dict:
+    """The plan and version the decision form names, as the customer's browser sends them."""
+    page = track(client, complaint).content.decode()
+    return {key: re.search(rf'name="decision-{key}" value="(\d+)"', page).group(1)
+            for key in ("plan", "plan_version")}
 
 
 def fresh(complaint: Complaint) -> Complaint:
@@ -61,8 +70,9 @@ def test_a_token_shows_its_own_complaint_and_no_other(client, agent):
 def test_an_unknown_token_is_not_found_and_reveals_nothing(client, token):
     existing = s.complaint_register(intake=intake(), actor=None)
 
-    response = client.get(reverse("complaints:track", args=[token]))
-    submitted = client.get(reverse("complaints:public_submitted", args=[token]))
+    # Malformed tokens do not even reverse, so the paths are written out.
+    response = client.get(f"/c/track/{token}/")
+    submitted = client.get(f"/c/submitted/{token}/")
 
     for page in (response, submitted):
         body = page.content.decode()
@@ -204,7 +214,8 @@ def test_the_customer_confirms_the_proposal(client, build):
     complaint = build(State.AWAIT_CUSTOMER)
     page = track(client, complaint).content.decode()
 
-    response = post(client, complaint, "decision", {"agree": "yes", "comment": ""})
+    response = post(client, complaint, "decision", {"agree": "yes", "comment": "",
+                                                    **proposal_on_page(client, complaint)})
 
     complaint = fresh(complaint)
     assert 'id="decision-card"' in page
@@ -217,11 +228,12 @@ def test_the_customer_confirms_the_proposal(client, build):
 @pytest.mark.django_db
 def test_the_customer_declines_the_proposal_with_a_reason(client, build):
     complaint = build(State.AWAIT_CUSTOMER)
+    shown = proposal_on_page(client, complaint)
 
-    no_reason = post(client, complaint, "decision", {"agree": "no", "comment": ""})
+    no_reason = post(client, complaint, "decision", {"agree": "no", "comment": "", **shown})
     still_waiting = fresh(complaint).state
     with_reason = post(client, complaint, "decision",
-                       {"agree": "no", "comment": "I would rather have a new kettle."})
+                       {"agree": "no", "comment": "I would rather have a new kettle.", **shown})
 
     complaint = fresh(complaint)
     assert no_reason.status_code == 409

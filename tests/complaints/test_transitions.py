@@ -33,7 +33,7 @@ from complaints.choices import (
 )
 from complaints.models import Complaint
 from complaints.views import TrackingView
-from tests.factories import OrderFactory, complaint_in_state, intake, make_staff
+from tests.factories import OrderFactory, complaint_in_state, intake, make_staff, proposal_of
 
 NOTHING: frozenset[str] = frozenset()
 # How a service says no: wrong state, wrong role, or a case that is archived (read-only).
@@ -135,8 +135,8 @@ OFFERED = {
                      {"plan", "resume", "escalate"}),
     State.ON_SPOT_RESOLVED: ({"reply"}, NOTHING, NOTHING, {"reply"}),
     State.RESOLVED: ({"return_visit", "reopen"}, NOTHING, NOTHING, {"return_visit", "reopen"}),
-    State.RETURN_VISIT: ({"return_visit", "archive", "reopen"}, NOTHING, NOTHING,
-                         {"return_visit", "archive", "reopen"}),
+    # The return visit is recorded once; after it the case is archived or reopened.
+    State.RETURN_VISIT: ({"archive", "reopen"}, NOTHING, NOTHING, {"archive", "reopen"}),
     State.CLOSED: (NOTHING, NOTHING, NOTHING, {"reopen"}),
 }
 ROLES = ("agent", "handler", "other_handler", "supervisor")
@@ -310,7 +310,7 @@ def test_a_plan_that_moves_money_waits_for_the_customer_before_the_reply(
 
     attempt("request_confirmation", complaint, people.handler, people)
     assert fresh(complaint).state == State.AWAIT_CUSTOMER
-    s.complaint_customer_decide(complaint_pk=complaint.pk, agree=True)
+    s.complaint_customer_decide(complaint_pk=complaint.pk, **proposal_of(complaint), agree=True)
 
     assert fresh(complaint).state == State.IN_PROGRESS
     assert fresh(complaint).current_plan.customer_decision == CustomerDecision.CONFIRMED
@@ -332,8 +332,9 @@ def test_a_customer_who_declines_sends_the_complaint_back_for_a_new_plan(people)
     complaint = people.build(State.AWAIT_CUSTOMER)
 
     with pytest.raises(DomainError) as no_reason:
-        s.complaint_customer_decide(complaint_pk=complaint.pk, agree=False, comment="")
-    s.complaint_customer_decide(complaint_pk=complaint.pk, agree=False,
+        s.complaint_customer_decide(complaint_pk=complaint.pk, **proposal_of(complaint),
+                                    agree=False, comment="")
+    s.complaint_customer_decide(complaint_pk=complaint.pk, **proposal_of(complaint), agree=False,
                                 comment="I want an exchange, not a refund.")
 
     complaint = fresh(complaint)
@@ -612,7 +613,9 @@ def _customer_move(complaint: Complaint, move: str) -> bool:
     """The customer answers through the tracking page, which offers only what is open."""
     forms = TrackingView()._forms(complaint)
     if move in ("confirm", "decline") and "decision" in forms:
-        s.complaint_customer_decide(complaint_pk=complaint.pk, agree=move == "confirm",
+        shown = forms["decision"].initial  # the proposal the page names
+        s.complaint_customer_decide(complaint_pk=complaint.pk, plan_pk=shown["plan"],
+                                    plan_version=shown["plan_version"], agree=move == "confirm",
                                     comment="" if move == "confirm" else "Too little.")
         return True
     if move in ("satisfied", "not_satisfied") and "feedback" in forms:

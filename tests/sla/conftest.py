@@ -62,10 +62,11 @@ def complaint_to_await_customer(*, agent, handler, quality_dept, severity="S4"):
 def complaint_replied(*, agent, handler, quality_dept, severity="S4", **intake_overrides):
     """A complaint whose result was replied to the customer (a return visit is scheduled)."""
     from complaints import services as s
+    from tests.factories import proposal_of
 
     c = complaint_to_await_customer(agent=agent, handler=handler, quality_dept=quality_dept,
                                     severity=severity)
-    c = s.complaint_customer_decide(complaint_pk=c.pk, agree=True)
+    c = s.complaint_customer_decide(complaint_pk=c.pk, **proposal_of(c), agree=True)
     return s.complaint_reply(complaint_pk=c.pk, version=c.version, actor=agent,
                              text="We refunded the kettle.", outcome="SOLVED")
 

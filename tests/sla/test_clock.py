@@ -11,7 +11,7 @@ from aftersales.choices import Channel, SlaStatus
 from aftersales.models import FollowUp, SlaPolicy, Ticket, TimelineEvent
 from complaints import services as s
 from complaints.models import Complaint
-from tests.factories import intake
+from tests.factories import intake, proposal_of
 
 from .conftest import complaint_replied, complaint_to_await_customer, local
 
@@ -125,7 +125,8 @@ def test_waiting_for_the_customer_pauses_the_resolution_clock(agent, handler, qu
     assert paused.sla_clock == "resolution" and paused.sla_status == SlaStatus.PAUSED
     assert paused.sla_remaining_seconds == 7 * 24 * 3600
     with time_machine.travel(local(2026, 3, 11, 10, 0), tick=False):
-        s.complaint_customer_decide(complaint_pk=complaint.pk, agree=True)
+        s.complaint_customer_decide(complaint_pk=complaint.pk, **proposal_of(complaint),
+                                    agree=True)
     resumed = Complaint.objects.get(pk=complaint.pk)
     assert resumed.sla_status == SlaStatus.ON_TRACK
     # Seven days from the resume: the two days of waiting do not count.

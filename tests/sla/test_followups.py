@@ -179,7 +179,7 @@ def test_survey_tokens_are_isolated(agent, handler, quality_dept, client):
     # Unknown tokens, and the case's tracking token, never open a survey.
     for token in ("", "x", mine.token[:-1], first.tracking_token):
         if token:
-            assert client.get(reverse("aftersales:survey", args=[token])).status_code == 404
+            assert client.get(f"/s/{token}/").status_code == 404
     assert client.post(survey_url(mine), BAD).status_code == 302
     theirs.refresh_from_db()
     assert theirs.status == "SCHEDULED" and theirs.rating is None

@@ -242,7 +242,7 @@ class Seeder:
             CannedResponse.objects.get_or_create(title=title, defaults={"body": body, "kind": kind})
 
     def make_customers(self, count: int) -> None:
-        rng = random.Random(self.rng.random())
+        rng = random.Random(self.rng.random())  # nosec B311: reproducible demo data, not a secret
         phones: set[str] = set()
         for n in range(count):
             phone = f"138{rng.randrange(10**8):08d}"
@@ -598,7 +598,7 @@ class Seeder:
             return c
         if "customer_declined" in spec.flags:
             self.clock.advance(rng, "customer")
-            c = s.complaint_customer_decide(complaint_pk=c.pk, agree=False,
+            c = s.complaint_customer_decide(complaint_pk=c.pk, **self.proposal(c), agree=False,
                                             comment=rng.choice(d.DECLINES))
             spec.solution = rng.choice(["RETURN_REFUND", "EXCHANGE", "COMPENSATION"])
             c = self.submit_plan(c, spec, handler, department)
@@ -609,7 +609,12 @@ class Seeder:
                 message=f"您好，方案已调整为：{c.current_plan.measures}请确认是否同意。",
             )
         self.clock.advance(rng, "customer")
-        return s.complaint_customer_decide(complaint_pk=c.pk, agree=True)
+        return s.complaint_customer_decide(complaint_pk=c.pk, **self.proposal(c), agree=True)
+
+    @staticmethod
+    def proposal(c) -> dict:
+        """The plan the customer was sent: their answer names it, as the tracking page does."""
+        return {"plan_pk": c.current_plan_id, "plan_version": c.current_plan.version}
 
     def feedback(self, c, *, satisfied: bool):
         from complaints import services as s
@@ -725,7 +730,7 @@ class Command(BaseCommand):
             )
             return
         started = time.monotonic()
-        seeder = Seeder(rng=random.Random(seed), now=timezone.now())
+        seeder = Seeder(rng=random.Random(seed), now=timezone.now())  # nosec B311: reproducible demo data, not a secret
         customers = customers or complaints + 20
         task_log = TaskLog()
         # The transaction commits, and the notifications scheduled on it run, inside the

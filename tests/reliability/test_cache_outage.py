@@ -1,0 +1,133 @@
+"""With the cache (Redis) down, customers can still file and staff can still sign in: no page
+answers 500, and the log says the cache failed."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings as django_settings
+from django.urls import reverse
+
+from complaints import views as complaint_views
+from complaints.models import Complaint
+from tests.factories import PASSWORD
+
+from .conftest import DEAD_REDIS
+
+pytestmark = pytest.mark.django_db
+
+PUBLIC_FORM = reverse("complaints:public_new")
+
+
+def public_form(**overrides) -> dict:
+    values = {"name": "孙七", "phone": "13512345678", "email": "sunqi@example.com",
+              "order_number": "", "product": "Electric kettle K1", "category_hint": "QUAL",
+              "description": "The kettle switches itself off after ten seconds.",
+              "customer_request": "Please exchange it.", "website": ""}
+    values.update(overrides)
+    return values
+
+
+@pytest.fixture
+def redis_down(settings):
+    """The cache as production configures it (REDIS_URL), with nothing listening."""
+    settings.CACHES = {"default": {
+        "BACKEND": "aftersales.cache.ResilientRedisCache", "LOCATION": DEAD_REDIS,
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }}
+
+
+@pytest.fixture
+def cache_raising(settings, monkeypatch):
+    """A cache that raises on every call, and no per-process counts left from other tests."""
+    settings.CACHES = {"default": {"BACKEND": "tests.reliability.backends.BrokenCache"}}
+    monkeypatch.setattr(complaint_views, "_local_counts", {})
+
+
+def test_the_configured_redis_cache_answers_while_redis_is_down():
+    env = {**os.environ, "REDIS_URL": DEAD_REDIS, "DJANGO_SETTINGS_MODULE": "aftersales.settings"}
+    script = ("import django; django.setup()\n"
+              "from django.core.cache import cache\n"
+              "cache.add('attempts', 0, 60); print(cache.incr('attempts'), cache.get('attempts'))")
+    run = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                         text=True, timeout=60, cwd=django_settings.BASE_DIR)
+
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["1", "1"]
+    assert "Redis does not answer" in run.stderr
+
+
+def test_a_customer_files_a_complaint_while_the_cache_is_down(client, redis_down, caplog):
+    response = client.post(PUBLIC_FORM, public_form())
+
+    assert response.status_code == 302
+    assert Complaint.objects.count() == 1
+    assert "Redis does not answer" in caplog.text
+
+
+def test_the_public_form_still_limits_per_process_when_the_cache_fails(client, cache_raising,
+                                                                     caplog):
+    for _ in range(django_settings.PUBLIC_FORM_RATE_LIMIT):
+        assert client.post(PUBLIC_FORM, public_form(description="short")).status_code == 400
+    refused = client.post(PUBLIC_FORM, public_form())
+
+    assert refused.status_code == 429
+    assert Complaint.objects.count() == 0
+    assert "Rate limit public-complaint: the cache failed (ConnectionError)" in caplog.text
+    assert any(r.levelname == "WARNING" for r in caplog.records)
+
+
+def test_a_customer_files_even_when_every_cache_call_raises(client, cache_raising):
+    response = client.post(PUBLIC_FORM, public_form())
+
+    assert response.status_code == 302
+    assert Complaint.objects.count() == 1
+
+
+def test_staff_sign_in_while_the_cache_is_down(client, redis_down, agent):
+    wrong = client.post(reverse("login"), {"username": agent.username, "password": "nope"})
+    right = client.post(reverse("login"), {"username": agent.username, "password": PASSWORD})
+
+    assert wrong.status_code == 200
+    assert right.status_code == 302
+    assert client.get(reverse("complaints:inbox")).status_code == 200
+
+
+def test_no_page_fails_while_the_cache_is_down(client, redis_down, build, agent):
+    complaint = build("IN_PROGRESS")
+    anonymous = [reverse("login"), PUBLIC_FORM,
+                 reverse("complaints:track", args=[complaint.tracking_token])]
+    staff = [reverse("complaints:inbox"), reverse("complaints:detail", args=[complaint.number]),
+             reverse("aftersales:notifications")]
+
+    statuses = {url: client.get(url).status_code for url in anonymous}
+    client.login(username=agent.username, password=PASSWORD)
+    statuses |= {url: client.get(url).status_code for url in staff}
+
+    assert {url: code for url, code in statuses.items() if code >= 500} == {}
+    assert set(statuses.values()) == {200}
+
+
+def test_the_cache_serves_locally_during_an_outage_and_shares_again_after(
+        private_redis, settings, monkeypatch, caplog):
+    from django.core.cache import cache
+
+    from aftersales.cache import ResilientRedisCache
+
+    monkeypatch.setattr(ResilientRedisCache, "RETRY_SECONDS", 0.0)
+    settings.CACHES = {"default": {
+        "BACKEND": "aftersales.cache.ResilientRedisCache", "LOCATION": private_redis.url(1),
+    }}
+    cache.set("shared", "before")
+
+    private_redis.stop()
+    assert cache.get("shared") is None  # Redis's data is out of reach, not an error
+    cache.set("during", 1)
+    assert cache.get("during") == 1
+
+    private_redis.start()
+    cache.set("shared", "after")
+    assert private_redis.client(1).exists(cache.make_key("shared"))
+    assert cache.get("during") is None
+    assert "Redis does not answer" in caplog.text and "Redis answers again" in caplog.text
