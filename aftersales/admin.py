@@ -12,23 +12,14 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from . import calendar as business_calendar
-from .models import (
-    CalendarDay,
-    CalendarYear,
-    CannedResponse,
-    Customer,
-    Department,
-    Notification,
-    Order,
-    OrderLine,
-    Product,
-    SlaPolicy,
-    StaffProfile,
-    WorkingPeriod,
-)
-from .signin import ThrottledAdminAuthenticationForm
-from .sla import format_duration
+from aftersales.cases.models import CannedResponse
+from aftersales.catalog.models import Order, OrderLine, Product
+from aftersales.notifications.models import Notification
+from aftersales.people.models import Customer, Department, StaffProfile
+from aftersales.people.signin import ThrottledAdminAuthenticationForm
+from aftersales.sla import calendar as business_calendar
+from aftersales.sla.clocks import format_duration
+from aftersales.sla.models import CalendarDay, CalendarYear, SlaPolicy, WorkingPeriod
 
 # Admin sign-in: the same throttle as the site's, with its explanation on the form.
 admin.site.login_form = ThrottledAdminAuthenticationForm

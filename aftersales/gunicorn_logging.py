@@ -6,7 +6,7 @@ password-reset links; ``gunicorn.conf.py`` names this class as ``logger_class``.
 
 from gunicorn.glogging import Logger
 
-from .masking import add_masking_filter
+from aftersales.core.masking import add_masking_filter
 
 
 class MaskingLogger(Logger):

@@ -57,7 +57,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
-    "aftersales.http.RejectNulMiddleware",
+    "aftersales.core.http.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -66,7 +66,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Last: turns a sign-in refused by the throttle into a 429 (aftersales.signin).
+    # Last: turns a sign-in refused by the throttle into a 429 (aftersales.people.signin).
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -84,7 +84,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "aftersales.context_processors.navigation",
+                "aftersales.web.context_processors.navigation",
             ],
         },
     },
@@ -105,10 +105,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     # Pages must not fail with the cache: while Redis does not answer, each process serves
-    # from its own memory and logs a warning (aftersales.cache).
+    # from its own memory and logs a warning (aftersales.core.cache).
     CACHES = {
         "default": {
-            "BACKEND": "aftersales.cache.ResilientRedisCache",
+            "BACKEND": "aftersales.core.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
@@ -130,24 +130,24 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "complaints:inbox"
 LOGOUT_REDIRECT_URL = "login"
 
-# Sign-in throttle (aftersales.signin, django-axes with its database handler): failures per
+# Sign-in throttle (aftersales.people.signin, django-axes with its database handler): failures per
 # name and per client address before a lock; the lock ends this long after the last one.
 # Site sign-in, admin sign-in and password reset all go through it.
-AUTHENTICATION_BACKENDS = ["aftersales.signin.SignInBackend"]
+AUTHENTICATION_BACKENDS = ["aftersales.people.signin.SignInBackend"]
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=900)
 PASSWORD_RESET_LIMIT = env.int("PASSWORD_RESET_LIMIT", default=3)
 PASSWORD_RESET_WINDOW_SECONDS = env.int("PASSWORD_RESET_WINDOW_SECONDS", default=3600)
 # Reverse proxies in front of the web server that each append to X-Forwarded-For. 0: the
-# header is ignored and the connecting address is the client (aftersales.views.client_ip).
+# header is ignored and the connecting address is the client (aftersales.core.http.client_ip).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
-AXES_HANDLER = "aftersales.signin.SignInAttemptHandler"
-AXES_FAILURE_LIMIT = "aftersales.signin.failure_limit"
-AXES_COOLOFF_TIME = "aftersales.signin.cool_off"
+AXES_HANDLER = "aftersales.people.signin.SignInAttemptHandler"
+AXES_FAILURE_LIMIT = "aftersales.people.signin.failure_limit"
+AXES_COOLOFF_TIME = "aftersales.people.signin.cool_off"
 AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
-AXES_USERNAME_CALLABLE = "aftersales.signin.attempt_username"
-AXES_CLIENT_IP_CALLABLE = "aftersales.views.client_ip"
-AXES_LOCKOUT_CALLABLE = "aftersales.signin.lockout_response"
+AXES_USERNAME_CALLABLE = "aftersales.people.signin.attempt_username"
+AXES_CLIENT_IP_CALLABLE = "aftersales.core.http.client_ip"
+AXES_LOCKOUT_CALLABLE = "aftersales.people.signin.lockout_response"
 AXES_RESET_ON_SUCCESS = False
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_DISABLE_ACCESS_LOG = True
@@ -175,7 +175,7 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend"
-                        if PRODUCTION else "aftersales.mail.ConsoleEmailBackend")
+                        if PRODUCTION else "aftersales.notifications.mail.ConsoleEmailBackend")
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 # For django.core.mail.backends.filebased.EmailBackend (one file per connection).
 EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
@@ -184,7 +184,7 @@ EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="service@aftersales.example")
-SMS_BACKEND = env.str("SMS_BACKEND", default="aftersales.sms.ConsoleSmsBackend")
+SMS_BACKEND = env.str("SMS_BACKEND", default="aftersales.notifications.sms.ConsoleSmsBackend")
 # The console mail and SMS backends hide addresses, numbers and private links; set false
 # to see them in full while debugging on a laptop.
 CONSOLE_MASK_PERSONAL_DATA = env.bool("CONSOLE_MASK_PERSONAL_DATA", default=True)
@@ -228,7 +228,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE: dict = {}
 
-# Transactional outbox (aftersales.outbox): side effects are written with the change and
+# Transactional outbox (aftersales.core.outbox): side effects are written with the change and
 # handed to the broker after commit, then again every OUTBOX_DISPATCH_SECONDS until done.
 OUTBOX_DISPATCH_SECONDS = env.float("OUTBOX_DISPATCH_SECONDS", default=20.0)
 OUTBOX_DISPATCH_BATCH = env.int("OUTBOX_DISPATCH_BATCH", default=500)
@@ -251,7 +251,7 @@ CELERY_BEAT_SCHEDULE.update({
     "outbox-purge": {"task": "aftersales.outbox_purge", "schedule": 24 * 3600.0},
 })
 
-# SLA clocks, sweeps and return visits (aftersales.sla, aftersales.sweep).
+# SLA clocks, sweeps and return visits (aftersales.sla.clocks, aftersales.sla.sweep).
 SLA_TIME_ZONE = env.str("SLA_TIME_ZONE", default=TIME_ZONE)
 SLA_SWEEP_BATCH = env.int("SLA_SWEEP_BATCH", default=5000)
 SLA_NOTIFICATION_BATCH = env.int("SLA_NOTIFICATION_BATCH", default=200)
@@ -364,12 +364,12 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # Every handler masks e-mail addresses, phone numbers and private-link tokens
-# (aftersales.masking); the Celery worker's handlers get the same filter (aftersales.celery),
+# (aftersales.core.masking); the Celery worker's handlers get the same filter (aftersales.celery),
 # gunicorn's access log too (gunicorn.conf.py).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"mask": {"()": "aftersales.masking.MaskingFilter"}},
+    "filters": {"mask": {"()": "aftersales.core.masking.MaskingFilter"}},
     "formatters": {
         "django.server": {"()": "django.utils.log.ServerFormatter",
                           "format": "[{server_time}] {message}", "style": "{"},

@@ -3,7 +3,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from . import views
+from aftersales.cases.views import attachment_download
+from aftersales.web import views
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="complaints:public_new"), name="home"),
@@ -13,10 +14,10 @@ urlpatterns = [
          name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
-    path("files/<int:pk>/", views.attachment_download, name="attachment"),
+    path("files/<int:pk>/", attachment_download, name="attachment"),
     path("c/", include("complaints.urls")),
     path("", include("analytics.urls")),
-    path("", include("aftersales.urls_kernel")),
+    path("", include("aftersales.web.urls")),
 ]
 
 if settings.DEBUG:

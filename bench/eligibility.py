@@ -146,7 +146,7 @@ def main() -> None:
 
     django.setup()
     # A year missing from chinesecalendar is expected here (sign-for dates run into 2027).
-    logging.getLogger("aftersales.calendar").setLevel(logging.ERROR)
+    logging.getLogger("aftersales.sla.calendar").setLevel(logging.ERROR)
     from django.utils import translation
 
     from aftersales.eligibility import evaluate, refund_amount

@@ -212,7 +212,7 @@ def show_plan() -> None:
 def sweep_seconds(breached: int, repeat: int) -> tuple[float, float, dict]:
     from django.utils import timezone
 
-    from aftersales.sweep import sla_sweep
+    from aftersales.sla.sweep import sla_sweep
 
     timings, last = [], {}
     for _ in range(repeat):

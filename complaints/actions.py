@@ -8,7 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from aftersales.services import transition_allowed
+from aftersales.cases.services import transition_allowed
 
 from . import forms as f
 from . import services as s

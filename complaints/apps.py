@@ -43,10 +43,13 @@ class ComplaintsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from aftersales.choices import TicketKind
-        from aftersales.followups import register_feedback_handler, register_no_response_handler
-        from aftersales.notifications import register_case_url
-        from aftersales.timeline import register_detail_fields
+        from aftersales.cases.timeline import register_detail_fields
+        from aftersales.core.choices import TicketKind
+        from aftersales.followups.services import (
+            register_feedback_handler,
+            register_no_response_handler,
+        )
+        from aftersales.notifications.services import register_case_url
 
         register_feedback_handler(TicketKind.COMPLAINT, _feedback)
         register_no_response_handler(TicketKind.COMPLAINT, _no_response)

@@ -3,7 +3,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from aftersales.choices import Stage
+from aftersales.core.choices import Stage
 
 
 class State(models.TextChoices):

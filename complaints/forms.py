@@ -4,15 +4,10 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from aftersales.choices import Channel, Severity
-from aftersales.contacts import customer_from_choice
-from aftersales.forms import (
-    RATING_CHOICES,
-    YES_NO,
-    EvidenceFilesField,
-    HoneypotMixin,
-    validate_phone,
-)
+from aftersales.cases.contacts import customer_from_choice
+from aftersales.cases.forms import EvidenceFilesField, HoneypotMixin, validate_phone
+from aftersales.core.choices import Channel, Severity
+from aftersales.followups.forms import RATING_CHOICES, YES_NO
 from aftersales.models import CannedResponse, Department, Product
 
 from .choices import (

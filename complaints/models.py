@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, transition
 
-from aftersales.choices import SEVERITIES_NEEDING_PLAN_APPROVAL
+from aftersales.core.choices import SEVERITIES_NEEDING_PLAN_APPROVAL
 from aftersales.models import Department, Ticket
 
 from .choices import (

@@ -4,8 +4,9 @@ from dataclasses import dataclass
 
 from django.db.models import F, Prefetch, QuerySet
 
+from aftersales.cases.selectors import tickets_visible_to
 from aftersales.models import Attachment, TimelineEvent
-from aftersales.selectors import tickets_visible_to, user_department_id
+from aftersales.people.selectors import user_department_id
 
 from .choices import State
 from .models import Complaint

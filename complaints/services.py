@@ -10,17 +10,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from aftersales import outbox, sla
-from aftersales.choices import PRIORITY_BY_SEVERITY, Channel, TicketKind
-from aftersales.contacts import ticket_customer_email
-from aftersales.exceptions import DomainError, PermissionRefused, TransitionRefused
-from aftersales.followups import OPEN_STATUSES as FOLLOW_UP_OPEN_STATUSES
-from aftersales.followups import SurveyClosed
-from aftersales.models import Customer, Department, FollowUp, Order, Product, TimelineEvent
-from aftersales.services import (
-    Actor,
+from aftersales.cases.contacts import ticket_customer_email
+from aftersales.cases.services import (
     attachments_store,
-    customer_for_intake,
     ticket_ensure_writable,
     ticket_lock,
     ticket_next_number,
@@ -28,7 +20,15 @@ from aftersales.services import (
     ticket_transition,
     timeline_record,
 )
-from aftersales.uploads import CheckedUpload
+from aftersales.cases.uploads import CheckedUpload
+from aftersales.core import outbox
+from aftersales.core.choices import PRIORITY_BY_SEVERITY, Channel, TicketKind
+from aftersales.core.exceptions import DomainError, PermissionRefused, TransitionRefused
+from aftersales.followups.services import OPEN_STATUSES as FOLLOW_UP_OPEN_STATUSES
+from aftersales.followups.services import SurveyClosed
+from aftersales.models import Customer, Department, FollowUp, Order, Product, TimelineEvent
+from aftersales.people.services import Actor, customer_for_intake
+from aftersales.sla import clocks as sla
 
 from .choices import (
     SOLUTIONS_NEEDING_CONFIRMATION,

@@ -1,7 +1,7 @@
 from django.urls import path
 
-from aftersales import converters  # noqa: F401  (registers the path converters)
-from aftersales.contact_views import ContactConfirmView, ContactRevealView
+from aftersales.cases.contact_views import ContactConfirmView, ContactRevealView
+from aftersales.core import converters  # noqa: F401  (registers the path converters)
 
 from . import views
 from .models import Complaint

@@ -14,13 +14,13 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import View
 
-from aftersales.choices import SEVERITY_COLOUR, SLA_STATUS_COLOUR, Channel
-from aftersales.contacts import customer_from_choice, sign_customer_choice
-from aftersales.exceptions import ConcurrentChange, DomainError
-from aftersales.http import PrivateNoStoreMixin
-from aftersales.selectors import customers_matching, is_staff_member
-from aftersales.services import ticket_add_note, ticket_customer_add_info
-from aftersales.views import client_ip
+from aftersales.cases.contacts import customer_from_choice, sign_customer_choice
+from aftersales.cases.selectors import is_staff_member
+from aftersales.cases.services import ticket_add_note, ticket_customer_add_info
+from aftersales.catalog.selectors import customers_matching
+from aftersales.core.choices import SEVERITY_COLOUR, SLA_STATUS_COLOUR, Channel
+from aftersales.core.exceptions import ConcurrentChange, DomainError
+from aftersales.core.http import PrivateNoStoreMixin, client_ip
 
 from . import services
 from .actions import ACTIONS, action_form, available_actions

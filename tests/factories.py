@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from aftersales.choices import Channel, DepartmentKind
+from aftersales.core.choices import Channel, DepartmentKind
 from aftersales.models import Customer, Department, Order, OrderLine, Product, StaffProfile
 
 PASSWORD = "test-pass-123!"
@@ -262,7 +262,7 @@ def evidence_file(name: str = "photo.png", content: bytes | None = None):
 
 def checked_evidence(name: str = "photo.png", content: bytes | None = None):
     """The same file after the upload checks, ready for a service's ``uploads``."""
-    from aftersales.uploads import check_upload
+    from aftersales.cases.uploads import check_upload
 
     return check_upload(evidence_file(name, content))
 

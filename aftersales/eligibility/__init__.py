@@ -39,12 +39,12 @@ Readings chosen where domain.md leaves room (the customer-favourable one each ti
   Gifts without a stated price are not charged. A gift is due back when its deal is
   broken, or, without a deal, when the whole order is returned.
 
-The holiday test defaults to ``aftersales.calendar.is_statutory_holiday``, which reads only
+The holiday test defaults to ``aftersales.sla.calendar.is_statutory_holiday``, which reads only
 the chinesecalendar and holidays package data: the admins' calendar days (database) are not
 consulted. ``Policy(is_statutory_holiday=...)`` replaces it.
 """
 
-from .days import (
+from aftersales.eligibility.days import (
     add_months,
     burden_of_proof_end,
     delay_deemed_deliberate,
@@ -52,9 +52,9 @@ from .days import (
     statutory_holiday,
     window_end,
 )
-from .facts import RULES, Channel, Decision, Facts, Fault, Option, Payer
-from .policy import LAW, Policy, policy_violations
-from .refund import (
+from aftersales.eligibility.facts import RULES, Channel, Decision, Facts, Fault, Option, Payer
+from aftersales.eligibility.policy import LAW, Policy, policy_violations
+from aftersales.eligibility.refund import (
     DealFacts,
     DealKind,
     Deduction,
@@ -70,8 +70,8 @@ from .refund import (
     refund_amount,
     split_cents,
 )
-from .rules import candidates, evaluate, sanbao_day_zero
-from .shipping import Reason, shipping_payer
+from aftersales.eligibility.rules import candidates, evaluate, sanbao_day_zero
+from aftersales.eligibility.shipping import Reason, shipping_payer
 
 __all__ = [
     "LAW",

@@ -32,7 +32,7 @@ T12_SANBAO_EXCHANGE_DAYS = 15
 @lru_cache(maxsize=8192)
 def statutory_holiday(day: date) -> bool:
     """The default holiday test: the business calendar's package data (no database)."""
-    from aftersales.calendar import is_statutory_holiday
+    from aftersales.sla.calendar import is_statutory_holiday
 
     return is_statutory_holiday(day)
 

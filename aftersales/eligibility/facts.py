@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from .policy import LAW, Policy
-from .text import Text
+from aftersales.eligibility.policy import LAW, Policy
+from aftersales.eligibility.text import Text
 
 # Calendar days end at 24:00 in this zone (domain.md §6).
 LEGAL_TIME_ZONE = ZoneInfo("Asia/Shanghai")

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
 
-from .days import (
+from aftersales.eligibility.days import (
     T6_REFUND_DAYS,
     T7_NO_REASON_DAYS,
     T8_NONCONFORMING_DAYS,
@@ -15,7 +15,7 @@ from .days import (
     HolidayTest,
     statutory_holiday,
 )
-from .text import Text, fill
+from aftersales.eligibility.text import Text, fill
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 from fractions import Fraction
 
-from .policy import LAW, Policy
-from .shipping import Reason
+from aftersales.eligibility.policy import LAW, Policy
+from aftersales.eligibility.shipping import Reason
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")

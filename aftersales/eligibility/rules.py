@@ -7,7 +7,7 @@ from datetime import date
 
 from django.utils.translation import gettext_lazy as _
 
-from .days import (
+from aftersales.eligibility.days import (
     T7_NO_REASON_DAYS,
     T8_NONCONFORMING_DAYS,
     T11_SANBAO_RETURN_DAYS,
@@ -15,8 +15,8 @@ from .days import (
     burden_of_proof_end,
     window_end,
 )
-from .facts import Channel, Decision, Facts, Fault, Option, Payer
-from .text import Text, fill
+from aftersales.eligibility.facts import Channel, Decision, Facts, Fault, Option, Payer
+from aftersales.eligibility.text import Text, fill
 
 RETURN, EXCHANGE, REPAIR, PAID_REPAIR = (Option.RETURN, Option.EXCHANGE, Option.REPAIR,
                                          Option.PAID_REPAIR)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .facts import Payer
-from .policy import LAW, Policy
+from aftersales.eligibility.facts import Payer
+from aftersales.eligibility.policy import LAW, Policy
 
 
 class Reason:

@@ -7,8 +7,8 @@ Everything here is fiction. Phone numbers are generated, e-mail addresses use th
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from aftersales.choices import DepartmentKind
-from aftersales.roles import ADMIN, AGENT, HANDLER, SUPERVISOR
+from aftersales.core.choices import DepartmentKind
+from aftersales.people.roles import ADMIN, AGENT, HANDLER, SUPERVISOR
 
 # (code, name, kind)
 DEPARTMENTS = [

@@ -1,16 +1,16 @@
-from .catalog import Order, OrderLine, Product
-from .notifications import Notification
-from .outbox import OutboxMessage
-from .people import Customer, Department, StaffProfile
-from .sla import CalendarDay, CalendarYear, SlaPolicy, TimeBasis, WorkingPeriod
-from .tickets import (
+from aftersales.cases.models import (
     Attachment,
     CannedResponse,
-    FollowUp,
     Ticket,
     TicketSequence,
     TimelineEvent,
 )
+from aftersales.catalog.models import Order, OrderLine, Product
+from aftersales.core.models import OutboxMessage
+from aftersales.followups.models import FollowUp
+from aftersales.notifications.models import Notification
+from aftersales.people.models import Customer, Department, StaffProfile
+from aftersales.sla.models import CalendarDay, CalendarYear, SlaPolicy, TimeBasis, WorkingPeriod
 
 __all__ = [
     "Attachment",

@@ -2,9 +2,9 @@ from django import template
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..roles import ROLE_LABELS
-from ..timeline import action_label as _action_label
-from ..timeline import event_details as _event_details
+from aftersales.cases.timeline import action_label as _action_label
+from aftersales.cases.timeline import event_details as _event_details
+from aftersales.people.roles import ROLE_LABELS
 
 register = template.Library()
 

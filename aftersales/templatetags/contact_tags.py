@@ -3,8 +3,8 @@
 from django import template
 from django.urls import reverse
 
-from .. import crypto
-from ..contacts import contact_confirm_allowed, contact_reveal_allowed
+from aftersales.cases.contacts import contact_confirm_allowed, contact_reveal_allowed
+from aftersales.people import crypto
 
 register = template.Library()
 

@@ -6,8 +6,8 @@ or ``{% notifications_nav %}`` for the bell with the unread count in the nav bar
 
 from django import template
 
-from ..notifications import event_label, unread_count
-from ..sla import sla_view
+from aftersales.notifications.services import event_label, unread_count
+from aftersales.sla.clocks import sla_view
 
 register = template.Library()
 

@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.utils.html import conditional_escape, format_html
 from django.utils.translation import gettext_lazy as _
 
-from aftersales.choices import Channel, TicketKind
+from aftersales.core.choices import Channel, TicketKind
 from aftersales.models import Department
 from complaints.choices import Category
 

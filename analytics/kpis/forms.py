@@ -8,7 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from aftersales.choices import Channel, Severity, TicketKind
+from aftersales.core.choices import Channel, Severity, TicketKind
 from aftersales.models import Department
 from complaints.choices import Category
 

@@ -23,15 +23,15 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
-from aftersales import outbox
-from aftersales.choices import Channel
+from aftersales.core import outbox
+from aftersales.core.choices import Channel
 from aftersales.models import Department, Notification
-from aftersales.notifications import (
+from aftersales.notifications.services import (
     notifications_build,
     notifications_enqueue_delivery,
     register_notification_labels,
 )
-from aftersales.roles import ADMIN, SUPERVISOR
+from aftersales.people.roles import ADMIN, SUPERVISOR
 from complaints.choices import Category
 from complaints.models import Complaint
 

@@ -18,7 +18,7 @@ from django.db import connections
 from django.db.models import Q
 
 from aftersales.models import Department, Order
-from aftersales.selectors import user_department_id
+from aftersales.people.selectors import user_department_id
 
 from ..models import COUNTER_FIELDS, KpiCell, KpiOwnerDay
 from ..routers import analytics_db

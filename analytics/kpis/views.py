@@ -11,7 +11,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import View
 
-from aftersales.selectors import is_staff_member, user_department_id
+from aftersales.cases.selectors import is_staff_member
+from aftersales.people.selectors import user_department_id
 
 from ..models import MonthlyReport
 from ..routers import analytics_db

@@ -20,7 +20,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from aftersales.choices import Channel, Severity, Stage
+from aftersales.core.choices import Channel, Severity, Stage
 
 TEXT, MOMENT, MONEY, NUMBER = "text", "moment", "money", "number"
 DATE_FORMAT = "%Y-%m-%d %H:%M"

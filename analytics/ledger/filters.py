@@ -22,9 +22,9 @@ from django.core import signing
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
-from aftersales import crypto
-from aftersales.choices import Channel, Severity, Stage, TicketKind
+from aftersales.core.choices import Channel, Severity, Stage, TicketKind
 from aftersales.models import Department
+from aftersales.people import crypto
 from complaints.choices import Category, Outcome, State, SubCategory
 
 from .kinds import ledger_kinds

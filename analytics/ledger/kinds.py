@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Model, QuerySet
 
-from aftersales.choices import TicketKind
+from aftersales.core.choices import TicketKind
 
 
 @dataclass(frozen=True)

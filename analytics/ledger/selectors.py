@@ -23,9 +23,9 @@ from django.conf import settings
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from aftersales.choices import Channel, FollowUpStatus
+from aftersales.cases.selectors import tickets_visible_to
+from aftersales.core.choices import Channel, FollowUpStatus
 from aftersales.models import Customer, FollowUp, Order
-from aftersales.selectors import tickets_visible_to
 from analytics.routers import analytics_db
 
 from .filters import PERIODS, SATISFACTION, LedgerFilters

@@ -22,10 +22,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from aftersales import outbox
-from aftersales.exceptions import DomainError
+from aftersales.core import outbox
+from aftersales.core.exceptions import DomainError
 from aftersales.models import Notification
-from aftersales.notifications import notifications_build, register_notification_labels
+from aftersales.notifications.services import notifications_build, register_notification_labels
 from analytics.models import ExportJob, SavedLedgerView
 
 from .columns import RowContext

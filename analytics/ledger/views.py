@@ -23,9 +23,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
-from aftersales.crypto import normalize_phone
-from aftersales.exceptions import DomainError
-from aftersales.notifications import case_path
+from aftersales.core.exceptions import DomainError
+from aftersales.notifications.services import case_path
+from aftersales.people.crypto import normalize_phone
 from analytics.models import ExportJob
 
 from . import services

@@ -2,7 +2,7 @@ import pytest
 from django.db import connection
 
 from aftersales.models import Customer
-from aftersales.services import customer_find_or_create
+from aftersales.people.services import customer_find_or_create
 
 
 @pytest.mark.django_db

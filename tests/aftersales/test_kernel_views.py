@@ -14,10 +14,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from aftersales import urls_kernel
+from aftersales.followups.sweep import follow_up_sweep
 from aftersales.models import FollowUp, Notification
-from aftersales.notifications import notifications_build
-from aftersales.sweep import follow_up_sweep
+from aftersales.notifications.services import notifications_build
+from aftersales.web import urls as urls_kernel
 from complaints.choices import State
 from complaints.models import Complaint
 from tests.access import LOGIN, WHO, assert_outcome, matrix, request_as

@@ -8,8 +8,8 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.test import Client
 from django.urls import reverse
 
+from aftersales.cases.services import ticket_add_note
 from aftersales.models import Attachment
-from aftersales.services import ticket_add_note
 from complaints import services as s
 from complaints.choices import State
 from complaints.models import Complaint

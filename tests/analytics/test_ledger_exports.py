@@ -355,7 +355,7 @@ def test_a_broker_outage_delays_a_large_export_and_loses_nothing(
         django_capture_on_commit_callbacks):
     from kombu.exceptions import OperationalError
 
-    from aftersales import outbox
+    from aftersales.core import outbox
     from aftersales.models import OutboxMessage
     from analytics.ledger.tasks import ledger_export_run
 

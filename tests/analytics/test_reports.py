@@ -12,7 +12,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from aftersales.models import Notification
-from aftersales.notifications import event_label
+from aftersales.notifications.services import event_label
 from analytics.kpis.reports import (
     EVENT_READY,
     SHEET_NAMES,

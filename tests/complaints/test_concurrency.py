@@ -9,8 +9,8 @@ from django.db import close_old_connections, connection, transaction
 from django.test import Client
 from django.urls import reverse
 
-from aftersales.exceptions import ConcurrentChange
-from aftersales.services import ticket_lock
+from aftersales.cases.services import ticket_lock
+from aftersales.core.exceptions import ConcurrentChange
 from complaints import services as s
 from complaints.choices import State
 from complaints.models import Complaint

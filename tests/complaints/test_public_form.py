@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
+from aftersales.cases.uploads import ALLOWED_DESCRIPTION
 from aftersales.models import Attachment, Customer, OrderLine
-from aftersales.uploads import ALLOWED_DESCRIPTION
 from complaints.choices import State
 from complaints.models import Complaint
 from tests.factories import OrderFactory, ProductFactory, evidence_file, tiny_png

@@ -8,7 +8,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from aftersales.contacts import CUSTOMER_CHOICE_MAX_AGE, sign_customer_choice
+from aftersales.cases.contacts import CUSTOMER_CHOICE_MAX_AGE, sign_customer_choice
 from aftersales.models import Customer
 from complaints.models import Complaint
 from tests.access import LOGIN, WHO, assert_outcome, request_as

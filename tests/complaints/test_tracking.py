@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
+from aftersales.cases.services import ticket_add_note
 from aftersales.models import Attachment
-from aftersales.services import ticket_add_note
 from complaints import services as s
 from complaints.choices import CustomerDecision, State
 from complaints.models import Complaint

@@ -12,15 +12,15 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from aftersales.choices import Channel
-from aftersales.exceptions import (
+from aftersales.cases.services import ticket_add_note, ticket_customer_add_info
+from aftersales.core.choices import Channel
+from aftersales.core.exceptions import (
     CaseReadOnly,
     DomainError,
     PermissionRefused,
     TransitionRefused,
 )
 from aftersales.models import Customer
-from aftersales.services import ticket_add_note, ticket_customer_add_info
 from complaints import services as s
 from complaints.actions import ACTIONS, available_actions
 from complaints.choices import (

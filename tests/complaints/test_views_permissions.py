@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
+from aftersales.cases.services import ticket_add_note
 from aftersales.models import Customer
-from aftersales.services import ticket_add_note
 from complaints.choices import State
 from complaints.models import Complaint
 from tests.access import LOGIN, WHO, assert_outcome, matrix, request_as

@@ -17,7 +17,7 @@ from django.contrib.auth.models import Group
 from django.core import mail
 from django.utils import timezone, translation
 
-from aftersales import roles
+from aftersales.people import roles
 from complaints.choices import State
 from complaints.models import Complaint
 from tests.factories import PASSWORD, DepartmentFactory, make_staff

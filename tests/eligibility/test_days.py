@@ -4,7 +4,6 @@ from datetime import date
 
 import pytest
 
-from aftersales.calendar import is_statutory_holiday
 from aftersales.eligibility import (
     add_months,
     burden_of_proof_end,
@@ -12,6 +11,7 @@ from aftersales.eligibility import (
     refund_deadline,
     window_end,
 )
+from aftersales.sla.calendar import is_statutory_holiday
 
 from .conftest import no_holidays
 
@@ -78,7 +78,7 @@ def test_statutory_holiday_from_package_data(day, holiday):
 
 
 def test_statutory_holiday_ignores_the_admins_calendar_days(monkeypatch):
-    from aftersales import calendar
+    from aftersales.sla import calendar
 
     def no_database(*args, **kwargs):
         raise AssertionError("the holiday test must not read the database")

@@ -8,7 +8,6 @@ from itertools import pairwise
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aftersales.calendar import is_statutory_holiday
 from aftersales.eligibility import (
     RULES,
     DealFacts,
@@ -22,6 +21,7 @@ from aftersales.eligibility import (
     sanbao_day_zero,
     window_end,
 )
+from aftersales.sla.calendar import is_statutory_holiday
 
 CENT = Decimal("0.01")
 PROPERTY = settings(max_examples=200, deadline=None)

@@ -19,9 +19,9 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 from kombu import pools
 
-from aftersales import outbox
-from aftersales.cache import ResilientRedisCache
 from aftersales.celery import app as celery_app
+from aftersales.core import outbox
+from aftersales.core.cache import ResilientRedisCache
 from tests.services import require_or_skip
 
 PORTS = range(6390, 6400)

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from aftersales import outbox
+from aftersales.core import outbox
 from aftersales.models import Notification, OutboxMessage
 from complaints.models import Complaint
 from tests.factories import PASSWORD
@@ -27,7 +27,7 @@ def test_while_redis_is_down_nothing_fails_and_afterwards_every_message_goes_out
     case = build("IN_PROGRESS")
     OutboxMessage.objects.all().delete()
     settings.CACHES = {"default": {
-        "BACKEND": "aftersales.cache.ResilientRedisCache", "LOCATION": private_redis.url(1),
+        "BACKEND": "aftersales.core.cache.ResilientRedisCache", "LOCATION": private_redis.url(1),
         "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
     }}
     celery_on(private_redis.url(0))

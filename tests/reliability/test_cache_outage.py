@@ -33,7 +33,7 @@ def public_form(**overrides) -> dict:
 def redis_down(settings):
     """The cache as production configures it (REDIS_URL), with nothing listening."""
     settings.CACHES = {"default": {
-        "BACKEND": "aftersales.cache.ResilientRedisCache", "LOCATION": DEAD_REDIS,
+        "BACKEND": "aftersales.core.cache.ResilientRedisCache", "LOCATION": DEAD_REDIS,
         "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
     }}
 
@@ -113,11 +113,11 @@ def test_the_cache_serves_locally_during_an_outage_and_shares_again_after(
         private_redis, settings, monkeypatch, caplog):
     from django.core.cache import cache
 
-    from aftersales.cache import ResilientRedisCache
+    from aftersales.core.cache import ResilientRedisCache
 
     monkeypatch.setattr(ResilientRedisCache, "RETRY_SECONDS", 0.0)
     settings.CACHES = {"default": {
-        "BACKEND": "aftersales.cache.ResilientRedisCache", "LOCATION": private_redis.url(1),
+        "BACKEND": "aftersales.core.cache.ResilientRedisCache", "LOCATION": private_redis.url(1),
     }}
     cache.set("shared", "before")
 

@@ -16,9 +16,9 @@ from django.core import mail
 from django.core.mail import EmailMessage, get_connection
 from django.urls import reverse
 
-from aftersales import sms
 from aftersales.celery import mask_worker_logs
-from aftersales.masking import MaskingFilter, mask
+from aftersales.core.masking import MaskingFilter, mask
+from aftersales.notifications import sms
 
 TOKEN = "Zk3pQ9vX2mN7bR4tY8wL1cH6"
 
@@ -59,8 +59,8 @@ def customer_mail() -> EmailMessage:
 
 def test_the_development_mail_backend_masks_by_default():
     stream = io.StringIO()
-    get_connection("aftersales.mail.ConsoleEmailBackend", stream=stream).send_messages(
-        [customer_mail()])
+    backend = get_connection("aftersales.notifications.mail.ConsoleEmailBackend", stream=stream)
+    backend.send_messages([customer_mail()])
 
     printed = stream.getvalue()
     assert "CP-20260309-0001" in printed
@@ -72,8 +72,8 @@ def test_the_development_mail_backend_masks_by_default():
 def test_masking_can_be_turned_off_for_local_debugging(settings):
     settings.CONSOLE_MASK_PERSONAL_DATA = False
     stream = io.StringIO()
-    get_connection("aftersales.mail.ConsoleEmailBackend", stream=stream).send_messages(
-        [customer_mail()])
+    backend = get_connection("aftersales.notifications.mail.ConsoleEmailBackend", stream=stream)
+    backend.send_messages([customer_mail()])
     sms.ConsoleSmsBackend(stream=stream).send_messages([sms.SmsMessage("13812345678", "Hi")])
 
     assert "zhangsan@example.com" in stream.getvalue() and "13812345678" in stream.getvalue()
@@ -83,7 +83,7 @@ def test_the_development_sms_backends_mask_number_and_link(caplog):
     stream = io.StringIO()
     message = sms.SmsMessage("13812345678", f"Rate us: http://x.example/s/{TOKEN}/")
     sms.ConsoleSmsBackend(stream=stream).send_messages([message])
-    with caplog.at_level(logging.INFO, logger="aftersales.sms"):
+    with caplog.at_level(logging.INFO, logger="aftersales.notifications.sms"):
         sms.LogSmsBackend().send_messages([message])
 
     for output in (stream.getvalue(), caplog.text):
@@ -93,7 +93,7 @@ def test_the_development_sms_backends_mask_number_and_link(caplog):
 
 def test_development_defaults_to_the_masking_mail_backend_production_to_smtp():
     assert django_settings.EMAIL_BACKEND in (
-        "aftersales.mail.ConsoleEmailBackend",  # the laptop default
+        "aftersales.notifications.mail.ConsoleEmailBackend",  # the laptop default
         "django.core.mail.backends.locmem.EmailBackend",  # set by the tests' conftest
     )
     env = {**os.environ, "DJANGO_ENV": "production", "SECRET_KEY": "x" * 50,

@@ -20,10 +20,10 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from aftersales import outbox
 from aftersales.celery import app as celery_app
+from aftersales.core import outbox
 from aftersales.models import Notification, OutboxMessage
-from aftersales.tasks import notify_customer, notify_staff
+from aftersales.notifications.tasks import notify_customer, notify_staff
 from complaints import services as s
 from complaints.models import Complaint
 from tests.factories import PASSWORD, intake

@@ -9,7 +9,7 @@ from django.conf import settings as django_settings
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
-from aftersales.views import client_ip
+from aftersales.core.http import client_ip
 from tests.factories import PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,7 +54,7 @@ def test_no_proxy_is_trusted_by_default():
 
 
 def test_the_sign_in_throttle_takes_the_address_from_client_ip():
-    assert django_settings.AXES_CLIENT_IP_CALLABLE == "aftersales.views.client_ip"
+    assert django_settings.AXES_CLIENT_IP_CALLABLE == "aftersales.core.http.client_ip"
 
 
 def behind_the_proxy(customer: str) -> Client:

@@ -9,21 +9,17 @@ from django.db import connection
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
-from aftersales.choices import Channel
-from aftersales.contacts import (
+from aftersales.cases.contacts import (
     CONTACT_CONFIRMED,
     CONTACT_REVEALED,
     ticket_customer_email,
     ticket_customer_phone,
 )
-from aftersales.exceptions import DomainError, PermissionRefused
+from aftersales.cases.services import ticket_add_note, ticket_confirm_contact, ticket_reveal_contact
+from aftersales.core.choices import Channel
+from aftersales.core.exceptions import DomainError, PermissionRefused
 from aftersales.models import Customer, TimelineEvent
-from aftersales.services import (
-    customer_for_intake,
-    ticket_add_note,
-    ticket_confirm_contact,
-    ticket_reveal_contact,
-)
+from aftersales.people.services import customer_for_intake
 from complaints import services as s
 from complaints.choices import State
 from complaints.models import Complaint

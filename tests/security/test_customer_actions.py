@@ -19,9 +19,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django_fsm import can_proceed
 
-from aftersales.followups import SurveyAnswer, SurveyClosed, follow_up_answer
+from aftersales.cases.services import ticket_lock
+from aftersales.followups.services import SurveyAnswer, SurveyClosed, follow_up_answer
 from aftersales.models import FollowUp
-from aftersales.services import ticket_lock
 from complaints import services as s
 from complaints.choices import CustomerDecision, State
 from complaints.models import Complaint, HandlingPlan

@@ -16,13 +16,17 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from aftersales import crypto
-from aftersales.choices import Channel
-from aftersales.fields import UndecryptableValueError
-from aftersales.keycheck import CANARY_PLAINTEXT, check_field_encryption_key, verify_field_key
+from aftersales.core.choices import Channel
 from aftersales.models import Customer, Ticket
-from aftersales.models.people import EncryptionCanary
-from aftersales.services import customer_find_or_create
+from aftersales.people import crypto
+from aftersales.people.fields import UndecryptableValueError
+from aftersales.people.keycheck import (
+    CANARY_PLAINTEXT,
+    check_field_encryption_key,
+    verify_field_key,
+)
+from aftersales.people.models import EncryptionCanary
+from aftersales.people.services import customer_find_or_create
 from complaints import services as s
 from tests.factories import intake
 

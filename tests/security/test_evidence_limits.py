@@ -15,10 +15,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from aftersales.exceptions import InvalidUpload
+from aftersales.cases.services import ticket_add_note, ticket_customer_add_info
+from aftersales.cases.uploads import check_upload
+from aftersales.core.exceptions import InvalidUpload
 from aftersales.models import Attachment
-from aftersales.services import ticket_add_note, ticket_customer_add_info
-from aftersales.uploads import check_upload
 from complaints import services as s
 from complaints.choices import State
 from complaints.models import Complaint

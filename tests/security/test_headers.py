@@ -15,8 +15,8 @@ from django.conf import settings
 from django.test import Client, override_settings
 from django.urls import reverse
 
+from aftersales.cases.services import ticket_add_note
 from aftersales.models import Attachment, FollowUp
-from aftersales.services import ticket_add_note
 from complaints.choices import State
 from complaints.models import Complaint
 from tests.factories import checked_evidence

@@ -13,7 +13,7 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from aftersales.signin import normalise_username
+from aftersales.people.signin import normalise_username
 from tests.access import WHO, request_as
 from tests.factories import PASSWORD, as_shown, make_staff
 from tests.queries import queries

@@ -12,10 +12,10 @@ import pytest
 from django.test import Client
 from django.urls import Resolver404, URLResolver, get_resolver, resolve, reverse
 
-from aftersales.converters import TOKEN_LENGTH
+from aftersales.cases.models import new_tracking_token
+from aftersales.cases.services import ticket_next_number
+from aftersales.core.converters import TOKEN_LENGTH
 from aftersales.models import FollowUp
-from aftersales.models.tickets import new_tracking_token
-from aftersales.services import ticket_next_number
 from complaints.choices import State
 
 TOKEN = "A" * TOKEN_LENGTH

@@ -4,8 +4,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import translation
 
-from aftersales import sms
-from aftersales.calendar import BusinessCalendar
+from aftersales.notifications import sms
+from aftersales.sla.calendar import BusinessCalendar
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -23,7 +23,7 @@ def cal() -> BusinessCalendar:
 
 @pytest.fixture(autouse=True)
 def _sms_outbox(settings):
-    settings.SMS_BACKEND = "aftersales.sms.LocmemSmsBackend"
+    settings.SMS_BACKEND = "aftersales.notifications.sms.LocmemSmsBackend"
     sms.outbox.clear()
     yield
     sms.outbox.clear()
@@ -74,7 +74,7 @@ def complaint_replied(*, agent, handler, quality_dept, severity="S4", **intake_o
 @pytest.fixture(autouse=True)
 def _fresh_sla_configuration():
     """Policies and calendar are cached per process; each test starts from its own rows."""
-    from aftersales.calendar import configuration_changed
+    from aftersales.sla.calendar import configuration_changed
 
     configuration_changed()
     yield

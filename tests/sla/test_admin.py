@@ -5,7 +5,7 @@ import time_machine
 from django.urls import reverse
 
 from aftersales.models import CalendarYear, Customer, Notification
-from aftersales.tasks import calendar_check
+from aftersales.sla.tasks import calendar_check
 from tests.factories import PASSWORD
 
 from .conftest import local

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aftersales import calendar as calmod
-from aftersales.calendar import BusinessCalendar, DayKind, Source
 from aftersales.models import CalendarDay, WorkingPeriod
+from aftersales.sla import calendar as calmod
+from aftersales.sla.calendar import BusinessCalendar, DayKind, Source
 
 from .conftest import SHANGHAI, local
 
@@ -111,7 +111,7 @@ def test_calendar_time_rolls_off_days_to_the_next_working_day(cal):
 
 @pytest.mark.django_db
 def test_admin_overrides_win(cal):
-    from aftersales.calendar import get_calendar
+    from aftersales.sla.calendar import get_calendar
 
     CalendarDay.objects.create(date=date(2026, 3, 11), kind="off", name="Company outing")
     CalendarDay.objects.create(date=date(2026, 3, 15), kind="work", name="Stocktaking",
@@ -127,7 +127,7 @@ def test_admin_overrides_win(cal):
 
 @pytest.mark.django_db
 def test_working_hours_per_weekday_with_a_lunch_break():
-    from aftersales.calendar import get_calendar
+    from aftersales.sla.calendar import get_calendar
 
     WorkingPeriod.objects.all().delete()
     for weekday in range(6):

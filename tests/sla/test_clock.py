@@ -6,9 +6,9 @@ import pytest
 import time_machine
 from django.template.loader import render_to_string
 
-from aftersales import sla
-from aftersales.choices import Channel, SlaStatus
+from aftersales.core.choices import Channel, SlaStatus
 from aftersales.models import FollowUp, SlaPolicy, Ticket, TimelineEvent
+from aftersales.sla import clocks as sla
 from complaints import services as s
 from complaints.models import Complaint
 from tests.factories import intake, proposal_of

@@ -11,8 +11,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
-from aftersales import sms
-from aftersales.followups import (
+from aftersales.followups.services import (
     ACTION_ANSWERED,
     ACTION_NO_RESPONSE,
     ACTION_REMINDED,
@@ -21,8 +20,9 @@ from aftersales.followups import (
     follow_up_answer,
     follow_ups_due,
 )
+from aftersales.followups.sweep import follow_up_sweep
 from aftersales.models import Customer, FollowUp, Notification, Ticket, TimelineEvent
-from aftersales.sweep import follow_up_sweep
+from aftersales.notifications import sms
 from complaints import services as s
 from complaints.choices import State
 from complaints.models import Complaint

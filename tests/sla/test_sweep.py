@@ -7,11 +7,11 @@ import time_machine
 from django.core import mail
 from django.utils import timezone
 
-from aftersales.choices import SlaStatus
+from aftersales.core.choices import SlaStatus
 from aftersales.models import Notification, Ticket, TimelineEvent
-from aftersales.sla import ACTION_AT_RISK, ACTION_BREACHED, ACTION_ESCALATED
-from aftersales.sweep import sla_sweep
-from aftersales.tasks import deliver_notifications, notify_staff
+from aftersales.notifications.tasks import deliver_notifications, notify_staff
+from aftersales.sla.clocks import ACTION_AT_RISK, ACTION_BREACHED, ACTION_ESCALATED
+from aftersales.sla.sweep import sla_sweep
 from complaints import services as s
 from tests.factories import intake
 

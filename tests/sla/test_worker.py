@@ -17,11 +17,12 @@ from django.core import mail
 from django.utils import timezone
 from kombu import pools
 
-from aftersales import sms
 from aftersales.celery import app as celery_app
+from aftersales.followups.tasks import follow_up_sweep
 from aftersales.models import FollowUp, Notification, Ticket, TimelineEvent
-from aftersales.sla import ACTION_BREACHED, ACTION_ESCALATED
-from aftersales.tasks import follow_up_sweep, sla_sweep
+from aftersales.notifications import sms
+from aftersales.sla.clocks import ACTION_BREACHED, ACTION_ESCALATED
+from aftersales.sla.tasks import sla_sweep
 from complaints import services as s
 from tests.factories import intake
 

@@ -5,8 +5,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 from django.utils import timezone
 
-from aftersales import outbox
-from aftersales.models import OutboxMessage
+from aftersales.core import outbox
+from aftersales.core.models import OutboxMessage
 
 
 class Command(BaseCommand):

@@ -15,14 +15,14 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import Field, Model
 from django.utils import timezone
 
-from aftersales import crypto
-from aftersales.keycheck import (
+from aftersales.people import crypto
+from aftersales.people.keycheck import (
     CANARY_PK,
     CANARY_PLAINTEXT,
     encrypted_columns,
     verify_field_key,
 )
-from aftersales.models.people import EncryptionCanary
+from aftersales.people.models import EncryptionCanary
 
 
 @dataclass

@@ -29,24 +29,18 @@ from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from aftersales.choices import Channel, SaleChannel
-from aftersales.exceptions import DomainError
-from aftersales.models import (
-    CannedResponse,
-    Customer,
-    Department,
-    Order,
-    OrderLine,
-    Product,
-    StaffProfile,
-)
-from aftersales.roles import ensure_roles
-from aftersales.services import customer_find_or_create, ticket_add_note
-
-from .. import demo_data as d
+from aftersales.cases.models import CannedResponse
+from aftersales.cases.services import ticket_add_note
+from aftersales.catalog.models import Order, OrderLine, Product
+from aftersales.core.choices import Channel, SaleChannel
+from aftersales.core.exceptions import DomainError
+from aftersales.management import demo_data as d
+from aftersales.people.models import Customer, Department, StaffProfile
+from aftersales.people.roles import ensure_roles
+from aftersales.people.services import customer_find_or_create
 
 LOCMEM_EMAIL = "django.core.mail.backends.locmem.EmailBackend"
-LOCMEM_SMS = "aftersales.sms.LocmemSmsBackend"
+LOCMEM_SMS = "aftersales.notifications.sms.LocmemSmsBackend"
 DEFAULT_COMPLAINTS = 200
 DEFAULT_SEED = 20261122
 

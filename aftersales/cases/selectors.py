@@ -1,0 +1,37 @@
+"""Reads shared by every kind of case, with the permission scope applied in one place."""
+
+from django.db.models import QuerySet
+
+from aftersales.cases.models import Ticket
+from aftersales.people.selectors import user_department_id
+
+
+def tickets_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Cases a staff member may see: all with ``view_all_tickets``, else their department's."""
+    qs = queryset if queryset is not None else Ticket.objects.all()
+    if not user.is_authenticated:
+        return qs.none()
+    if user.has_perm("aftersales.view_all_tickets"):
+        return qs
+    department_id = user_department_id(user)
+    if department_id is None:
+        return qs.none()
+    return qs.filter(department_id=department_id)
+
+
+def ticket_in_scope(user, ticket: Ticket) -> bool:
+    """Whether ``tickets_visible_to(user)`` includes ``ticket``, decided without a query."""
+    if not user.is_authenticated:
+        return False
+    if user.has_perm("aftersales.view_all_tickets"):
+        return True
+    department_id = user_department_id(user)
+    return department_id is not None and ticket.department_id == department_id
+
+
+def is_staff_member(user) -> bool:
+    return user.is_authenticated and (
+        user.has_perm("aftersales.view_all_tickets") or user_department_id(user) is not None
+    )
+
+

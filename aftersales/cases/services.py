@@ -1,0 +1,356 @@
+"""Write use-cases shared by every kind of case: numbering, locking, transitions, timeline."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Q, Sum
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import can_proceed, has_transition_perm
+
+from aftersales.cases.contacts import (
+    CONTACT_CONFIRMED,
+    CONTACT_REVEALED,
+    contact_confirm_allowed,
+    contact_reveal_allowed,
+)
+from aftersales.cases.models import Attachment, Ticket, TicketSequence, TimelineEvent
+from aftersales.cases.selectors import ticket_in_scope
+from aftersales.cases.uploads import CheckedUpload
+from aftersales.core import outbox
+from aftersales.core.choices import TICKET_NUMBER_PREFIX
+from aftersales.core.exceptions import (
+    CaseReadOnly,
+    ConcurrentChange,
+    DomainError,
+    InvalidUpload,
+    PermissionRefused,
+    TransitionRefused,
+)
+from aftersales.people import crypto
+from aftersales.people.models import Customer
+from aftersales.people.services import Actor
+
+T = TypeVar("T", bound=Ticket)
+
+
+def ticket_next_number(kind: str, when: datetime | None = None) -> str:
+    """Issue the next number of the day for a kind of case, e.g. CP-20261122-0001."""
+    prefix = TICKET_NUMBER_PREFIX[kind]
+    day = timezone.localdate(when or timezone.now())
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                sequence, _ = TicketSequence.objects.get_or_create(prefix=prefix, day=day)
+        except IntegrityError:
+            sequence = TicketSequence.objects.get(prefix=prefix, day=day)
+        TicketSequence.objects.filter(pk=sequence.pk).update(last=F("last") + 1)
+        last = TicketSequence.objects.values_list("last", flat=True).get(pk=sequence.pk)
+    return f"{prefix}-{day:%Y%m%d}-{last:04d}"
+
+
+def ticket_confirm_contact(
+    *, ticket_model: type[Ticket], ticket_pk: int, actor: Actor
+) -> Customer:
+    """Write the contact given with a case onto its customer's file, as an agent decided.
+
+    Recorded on the case's timeline with the masked values; the customer's messages about
+    every case go to the confirmed contact from now on.
+    """
+    with transaction.atomic():
+        ticket = ticket_lock(ticket_model, ticket_pk)
+        if not contact_confirm_allowed(actor, ticket):
+            raise PermissionRefused()
+        ticket_ensure_writable(ticket)
+        customer = Customer.objects.select_for_update().get(pk=ticket.customer_id)
+        ticket.customer = customer
+        differs = ticket.unconfirmed_contact
+        if not differs:
+            raise DomainError(_("The contact given with this case is already on file."))
+        customer.set_contact(phone=differs.get("phone", customer.phone),
+                             email=differs.get("email", customer.email))
+        customer.save(update_fields=["phone", "phone_hash", "email", "email_hash"])
+        data = {}
+        if "phone" in differs:
+            data["contact_phone"] = crypto.mask_phone(customer.phone)
+        if "email" in differs:
+            data["contact_email"] = crypto.mask_email(customer.email)
+        timeline_record(ticket=ticket, action=CONTACT_CONFIRMED, actor=actor, data=data)
+        ticket_save(ticket, [])
+    return customer
+
+
+@dataclass(frozen=True)
+class RevealedContact:
+    """A case's contact data in full, shown once to the case owner."""
+
+    phone: str
+    email: str
+    address: str
+    phone_given: str
+    email_given: str
+
+
+def ticket_reveal_contact(
+    *, ticket_model: type[Ticket], ticket_pk: int, actor: Actor
+) -> RevealedContact:
+    """The case's contact in full for its owner (domain.md §10.3), logged on the timeline.
+
+    The timeline keeps who saw what, masked, never the values themselves.
+    """
+    with transaction.atomic():
+        ticket = ticket_model.objects.select_related("customer").get(pk=ticket_pk)
+        if not contact_reveal_allowed(actor, ticket):
+            raise PermissionRefused()
+        customer = ticket.customer
+        differs = ticket.unconfirmed_contact
+        revealed = RevealedContact(
+            phone=str(customer.phone or ""), email=str(customer.email or ""),
+            address=str(customer.address or ""),
+            phone_given=str(differs.get("phone", "")), email_given=str(differs.get("email", "")),
+        )
+        data: dict[str, Any] = {}
+        if revealed.phone:
+            data["contact_phone"] = crypto.mask_phone(revealed.phone)
+        if revealed.email:
+            data["contact_email"] = crypto.mask_email(revealed.email)
+        if revealed.address:
+            data["contact_address"] = True
+        if revealed.phone_given:
+            data["contact_phone_given"] = crypto.mask_phone(revealed.phone_given)
+        if revealed.email_given:
+            data["contact_email_given"] = crypto.mask_email(revealed.email_given)
+        timeline_record(ticket=ticket, action=CONTACT_REVEALED, actor=actor, data=data)
+    return revealed
+
+
+def actor_kind_and_name(actor: Actor) -> tuple[str, str]:
+    if actor is None:
+        return TimelineEvent.ActorKind.SYSTEM, ""
+    if getattr(actor, "is_authenticated", False):
+        return TimelineEvent.ActorKind.STAFF, actor.get_full_name() or actor.get_username()
+    return TimelineEvent.ActorKind.CUSTOMER, ""
+
+
+def timeline_record(
+    *,
+    ticket: Ticket,
+    action: str,
+    actor: Actor = None,
+    actor_kind: str | None = None,
+    note: str = "",
+    data: dict[str, Any] | None = None,
+    customer_visible: bool = False,
+    from_state: str = "",
+    to_state: str = "",
+    at: datetime | None = None,
+) -> TimelineEvent:
+    kind, name = actor_kind_and_name(actor)
+    return TimelineEvent.objects.create(
+        ticket=ticket,
+        action=action,
+        actor=actor if kind == TimelineEvent.ActorKind.STAFF else None,
+        actor_kind=actor_kind or kind,
+        actor_name=name,
+        note=note,
+        data=data or {},
+        customer_visible=customer_visible,
+        from_state=from_state,
+        to_state=to_state,
+        created_at=at or timezone.now(),
+    )
+
+
+def ticket_lock(model: type[T], pk: int, *, version: int | None = None) -> T:
+    """Fetch a case locked for this transaction; refuse when the caller's page is stale."""
+    ticket = model.objects.select_for_update().get(pk=pk)
+    if version is not None and ticket.version != version:
+        raise ConcurrentChange()
+    return ticket
+
+
+def transition_allowed(ticket: Ticket, name: str, user: Actor) -> bool:
+    method = getattr(ticket, name)
+    if user is None:
+        return can_proceed(method)
+    # A role's permissions apply only to the cases the person may see (their department's).
+    return has_transition_perm(method, user) and ticket_in_scope(user, ticket)
+
+
+def ticket_transition(
+    ticket: T,
+    name: str,
+    *,
+    actor: Actor,
+    action: str,
+    note: str = "",
+    data: dict[str, Any] | None = None,
+    customer_visible: bool = False,
+    args: Iterable[Any] = (),
+    check_permission: bool = True,
+    actor_kind: str | None = None,
+) -> TimelineEvent:
+    """Run one FSM transition on a locked case and record it on the timeline.
+
+    The caller holds the transaction and has locked the row with ``ticket_lock``.
+    """
+    method = getattr(ticket, name)
+    if not can_proceed(method):
+        raise TransitionRefused()
+    if check_permission and not (
+        has_transition_perm(method, actor) and ticket_in_scope(actor, ticket)
+    ):
+        raise PermissionRefused()
+    from_state = ticket.state
+    method(*args)
+    ticket_after_state_change(ticket)
+    return timeline_record(
+        ticket=ticket,
+        action=action,
+        actor=actor,
+        actor_kind=actor_kind,
+        note=note,
+        data=data,
+        customer_visible=customer_visible,
+        from_state=from_state,
+        to_state=ticket.state,
+    )
+
+
+def ticket_after_state_change(ticket: Ticket) -> None:
+    """Keep the stored stage and open flag in step with the state the kind defines."""
+    ticket.stage = ticket.STAGE_OF_STATE[ticket.state]
+    ticket.is_open = ticket.state not in ticket.FINAL_STATES
+
+
+def ticket_save(ticket: Ticket, fields: Iterable[str]) -> None:
+    ticket.version = F("version") + 1
+    ticket.save(update_fields={"version", "updated_at", "state", "stage", "is_open", *fields})
+    ticket.refresh_from_db(fields=["version"])
+
+
+def ticket_ensure_writable(ticket: Ticket) -> None:
+    if ticket.state in ticket.READ_ONLY_STATES:
+        raise CaseReadOnly()
+
+
+def attachments_store(
+    ticket: Ticket,
+    uploads: list[CheckedUpload],
+    *,
+    event: TimelineEvent | None,
+    customer_visible: bool,
+) -> list[Attachment]:
+    stored = []
+    for upload in uploads:
+        attachment = Attachment(
+            ticket=ticket,
+            event=event,
+            original_name=upload.file.name[:200],
+            content_type=upload.content_type,
+            extension=upload.extension,
+            size=upload.size,
+            customer_visible=customer_visible,
+        )
+        attachment.file.save(upload.file.name, upload.file, save=False)
+        attachment.save()
+        stored.append(attachment)
+    return stored
+
+
+def ticket_add_note(
+    *,
+    ticket_model: type[Ticket],
+    ticket_pk: int,
+    actor: Actor,
+    text: str,
+    customer_visible: bool,
+    uploads: list[CheckedUpload] = (),
+) -> TimelineEvent:
+    """Staff note (internal) or message to the customer, with optional files."""
+    with transaction.atomic():
+        ticket = ticket_lock(ticket_model, ticket_pk)
+        ticket_ensure_writable(ticket)
+        if not (actor.has_perm("aftersales.add_note") and ticket_in_scope(actor, ticket)):
+            raise PermissionRefused()
+        event = timeline_record(
+            ticket=ticket,
+            action="aftersales.ticket.message" if customer_visible else "aftersales.ticket.note",
+            actor=actor,
+            note=text,
+            customer_visible=customer_visible,
+        )
+        attachments_store(ticket, list(uploads), event=event, customer_visible=customer_visible)
+        ticket_save(ticket, [])
+        if customer_visible:
+            outbox.enqueue("aftersales.notify_customer", [ticket.pk, "message"],
+                           key=f"aftersales.notify_customer:{event.pk}")
+    return event
+
+
+def customer_evidence_check(ticket: Ticket, uploads: list[CheckedUpload]) -> None:
+    """Refuse files beyond what a customer may add to one case, in total and per hour.
+
+    Counts every file that did not come from staff (the complaint form's and the tracking
+    page's). The caller holds the case's lock, so two posts at once cannot both fit.
+    """
+    if not uploads:
+        return
+    since = timezone.now() - timedelta(hours=1)
+    recent = Q(created_at__gte=since)
+    used = (
+        Attachment.objects.filter(ticket=ticket)
+        .exclude(event__actor_kind=TimelineEvent.ActorKind.STAFF)
+        .aggregate(files=Count("id"), bytes=Sum("size"),
+                   hour_files=Count("id", filter=recent), hour_bytes=Sum("size", filter=recent))
+    )
+    total = (settings.CUSTOMER_EVIDENCE_MAX_FILES, settings.CUSTOMER_EVIDENCE_MAX_BYTES)
+    hourly = (settings.CUSTOMER_EVIDENCE_HOURLY_MAX_FILES,
+              settings.CUSTOMER_EVIDENCE_HOURLY_MAX_BYTES)
+    total_left = (total[0] - used["files"], total[1] - (used["bytes"] or 0))
+    hour_left = (hourly[0] - used["hour_files"], hourly[1] - (used["hour_bytes"] or 0))
+    left_files = max(0, min(total_left[0], hour_left[0]))
+    left_size = max(0, min(total_left[1], hour_left[1]))
+    wanted = (len(uploads), sum(upload.size for upload in uploads))
+    if wanted[0] <= left_files and wanted[1] <= left_size:
+        return
+    if not (left_files and left_size):
+        left_files = left_size = 0  # no file fits: say nothing is left, not "0 files, 40 MB"
+    numbers = {"left_files": left_files, "left_size": filesizeformat(left_size)}
+    if wanted[0] > total_left[0] or wanted[1] > total_left[1]:
+        raise InvalidUpload(
+            _("A case takes at most %(files)d files and %(size)s from you in total. "
+              "You can still add %(left_files)d files, %(left_size)s in all.")
+            % {"files": total[0], "size": filesizeformat(total[1]), **numbers}
+        )
+    raise InvalidUpload(
+        _("You can add at most %(files)d files and %(size)s per hour. You can still add "
+          "%(left_files)d files, %(left_size)s in all, this hour; please send the rest later.")
+        % {"files": hourly[0], "size": filesizeformat(hourly[1]), **numbers}
+    )
+
+
+def ticket_customer_add_info(
+    *, ticket_model: type[Ticket], ticket_pk: int, text: str, uploads: list[CheckedUpload] = ()
+) -> TimelineEvent:
+    """The customer adds information or files from the tracking page, within the limits."""
+    uploads = list(uploads)
+    with transaction.atomic():
+        ticket = ticket_lock(ticket_model, ticket_pk)
+        ticket_ensure_writable(ticket)
+        customer_evidence_check(ticket, uploads)
+        event = timeline_record(
+            ticket=ticket,
+            action="aftersales.ticket.customer_info",
+            actor_kind=TimelineEvent.ActorKind.CUSTOMER,
+            note=text,
+            customer_visible=True,
+        )
+        attachments_store(ticket, uploads, event=event, customer_visible=True)
+        ticket_save(ticket, [])
+    return event

@@ -1,0 +1,28 @@
+"""Set-based batch updates shared by the sweeps."""
+
+from datetime import datetime
+
+from django.db import connection
+
+
+def mark_batch(table: str, *, set_sql: str, set_params: list, where_sql: str, where_params: list,
+          order_by: str, batch: int) -> list[int]:
+    """``UPDATE table SET ... WHERE ... RETURNING id`` for at most ``batch`` rows.
+
+    On PostgreSQL rows locked by a running transaction are skipped (``SKIP LOCKED``) and
+    left for the next sweep instead of making the sweep wait.
+    """
+    skip_locked = connection.features.has_select_for_update_skip_locked
+    lock = " FOR UPDATE SKIP LOCKED" if skip_locked else ""
+    sql = (
+        f"UPDATE {table} SET {set_sql} WHERE id IN ("  # nosec B608: names and SQL from code (quote_name), values bound as parameters
+        f"SELECT id FROM {table} WHERE {where_sql} ORDER BY {order_by} LIMIT %s{lock}"
+        f") AND {where_sql} RETURNING id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*set_params, *where_params, batch, *where_params])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def db_time(value: datetime):
+    return connection.ops.adapt_datetimefield_value(value)

@@ -1,0 +1,18 @@
+"""Kernel pages shared by every kind of case."""
+
+from django.urls import path
+
+from aftersales.followups import views as followups
+from aftersales.notifications import views as notifications
+
+app_name = "aftersales"
+
+urlpatterns = [
+    path("s/<str:token>/", followups.SurveyView.as_view(), name="survey"),
+    path("notifications/", notifications.NotificationListView.as_view(), name="notifications"),
+    path("notifications/read/", notifications.NotificationReadView.as_view(),
+         name="notifications_read"),
+    path("notifications/<int:pk>/open/", notifications.NotificationReadView.as_view(),
+         name="notification_open"),
+    path("followups/", followups.FollowUpsDueView.as_view(), name="followups_due"),
+]
