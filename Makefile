@@ -23,7 +23,7 @@ export VENV PY HOST PORT
 
 help:
 	@echo "make run        set up, load demo data once, run web + worker; Ctrl-C stops"
-	@echo "make test       set up, then ruff, manage.py check, makemigrations --check, pytest"
+	@echo "make test       set up, then ruff, import contracts, manage.py check, makemigrations --check, pytest"
 	@echo "make setup      virtualenv, dependencies, translations, migrations, static files"
 	@echo "make lint       ruff check"
 	@echo "make bench      run the scripts in bench/"
@@ -164,6 +164,7 @@ test: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/bandit -r aftersales complaints returns delivery analytics -c pyproject.toml \
 	  --severity-level medium --quiet
+	$(VENV)/bin/lint-imports
 	$(MANAGE) check
 	$(MANAGE) makemigrations --check --dry-run
 	$(VENV)/bin/pytest $(PYTEST_ARGS)

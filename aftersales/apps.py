@@ -12,7 +12,6 @@ class AftersalesConfig(AppConfig):
 
         # Importing the clocks registers their policy cache with the calendar's change signal.
         import aftersales.sla.clocks  # noqa: F401
-        from aftersales.cases.contacts import register_contact_timeline
         from aftersales.people import crypto, keycheck
         from aftersales.people.roles import ensure_roles_after_migrate
         from aftersales.sla.calendar import watch_configuration
@@ -23,4 +22,3 @@ class AftersalesConfig(AppConfig):
         # the stored data is checked at start-up by keycheck (system check, wsgi, celery).
         crypto.configured_keys()
         post_migrate.connect(keycheck.ensure_canary_after_migrate, sender=self)
-        register_contact_timeline()

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.cases.contacts import ticket_customer_email
+from aftersales.cases.kinds import ticket_subject
 from aftersales.cases.services import (
     attachments_store,
     ticket_ensure_writable,
@@ -148,6 +149,7 @@ def complaint_register(*, intake: ComplaintIntake, actor: Actor,
             # Regulator transfers are at least urgent (domain.md §5.9).
             complaint.severity = "S3"
             complaint.priority = PRIORITY_BY_SEVERITY["S3"]
+        complaint.subject = ticket_subject(complaint)
         complaint.save()
         timeline_record(
             ticket=complaint, action=ACTION("received"), actor=actor,

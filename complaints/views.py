@@ -36,10 +36,8 @@ from .forms import (
 )
 from .models import Complaint
 from .selectors import (
-    INBOX_TABS,
     complaint_for_page,
     complaint_for_token,
-    complaint_inbox,
     timeline_for,
 )
 
@@ -216,29 +214,6 @@ class TrackingView(PrivateNoStoreMixin, View):
 
 
 # --- staff --------------------------------------------------------------------------
-
-class InboxView(StaffRequiredMixin, View):
-    def get(self, request):
-        tab = request.GET.get("tab", "all_open")
-        if tab not in INBOX_TABS:
-            tab = "all_open"
-        try:
-            page_number = int(request.GET.get("page", 1))
-        except ValueError:
-            page_number = 1
-        page = complaint_inbox(user=request.user, tab=tab, page=page_number)
-        return render(request, "complaints/inbox.html", {
-            "page": page, "tab": tab, "tabs": _inbox_tabs(), "palette": PALETTE,
-        })
-
-
-def _inbox_tabs():
-    return [
-        ("all_open", _("All open")), ("unassigned", _("Unassigned")), ("mine", _("Mine")),
-        ("department", _("My department")), ("approval", _("Waiting for approval")),
-        ("emergency", _("Emergencies")),
-    ]
-
 
 class StaffRegisterView(StaffRequiredMixin, View):
     """Register a complaint taken by phone or in person.

@@ -15,30 +15,13 @@ logged on the case's timeline.
 """
 
 from django.core import signing
-from django.utils.translation import gettext_lazy as _
 
 from aftersales.cases.models import Ticket
 from aftersales.cases.selectors import ticket_in_scope
-from aftersales.cases.timeline import register_actions, register_detail_fields
 from aftersales.people.models import Customer
 
 CONTACT_CONFIRMED = "aftersales.ticket.contact_confirmed"
 CONTACT_REVEALED = "aftersales.ticket.contact_revealed"
-
-
-def register_contact_timeline() -> None:
-    register_actions({
-        CONTACT_CONFIRMED: _("Contact given with the case confirmed for the customer"),
-        CONTACT_REVEALED: _("Contact shown in full"),
-    })
-    # Events keep masked values only: which contact, never the contact itself.
-    register_detail_fields({
-        "contact_phone": (_("Phone"), None),
-        "contact_email": (_("E-mail"), None),
-        "contact_address": (_("Address shown"), None),
-        "contact_phone_given": (_("Phone as given"), None),
-        "contact_email_given": (_("E-mail as given"), None),
-    })
 
 
 def ticket_customer_email(ticket: Ticket) -> str:

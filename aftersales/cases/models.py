@@ -69,6 +69,8 @@ class Ticket(EncryptedModelMixin, FSMModelMixin, models.Model):
         Product, on_delete=models.SET_NULL, null=True, blank=True, related_name="tickets",
         verbose_name=_("product"),
     )
+    # One line saying what the case is about, written by the kind (``CaseKind.subject``).
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
     order_number_given = models.CharField(_("order number as given"), max_length=64, blank=True)
     # The contact the case was filed with, kept apart from the customer's contact on file:
     # an anonymous submission never changes what is on file (an agent confirms it instead).

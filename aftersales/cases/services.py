@@ -19,11 +19,11 @@ from aftersales.cases.contacts import (
     contact_confirm_allowed,
     contact_reveal_allowed,
 )
+from aftersales.cases.kinds import get_kind, ticket_subject
 from aftersales.cases.models import Attachment, Ticket, TicketSequence, TimelineEvent
 from aftersales.cases.selectors import ticket_in_scope
 from aftersales.cases.uploads import CheckedUpload
 from aftersales.core import outbox
-from aftersales.core.choices import TICKET_NUMBER_PREFIX
 from aftersales.core.exceptions import (
     CaseReadOnly,
     ConcurrentChange,
@@ -41,7 +41,7 @@ T = TypeVar("T", bound=Ticket)
 
 def ticket_next_number(kind: str, when: datetime | None = None) -> str:
     """Issue the next number of the day for a kind of case, e.g. CP-20261122-0001."""
-    prefix = TICKET_NUMBER_PREFIX[kind]
+    prefix = get_kind(kind).prefix
     day = timezone.localdate(when or timezone.now())
     with transaction.atomic():
         try:
@@ -230,7 +230,10 @@ def ticket_after_state_change(ticket: Ticket) -> None:
 
 def ticket_save(ticket: Ticket, fields: Iterable[str]) -> None:
     ticket.version = F("version") + 1
-    ticket.save(update_fields={"version", "updated_at", "state", "stage", "is_open", *fields})
+    ticket.subject = ticket_subject(ticket)
+    ticket.save(update_fields={
+        "version", "updated_at", "state", "stage", "is_open", "subject", *fields,
+    })
     ticket.refresh_from_db(fields=["version"])
 
 

@@ -6,12 +6,16 @@ from django.db.models import TextChoices
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.cases.kinds import all_detail_fields, all_timeline_actions
 from aftersales.core.choices import Channel, FollowUpMethod, Severity
 
 ACTION_LABELS = {
     "aftersales.ticket.note": _("Internal note"),
     "aftersales.ticket.message": _("Message to the customer"),
     "aftersales.ticket.customer_info": _("Customer added information"),
+    "aftersales.ticket.contact_confirmed": _(
+        "Contact given with the case confirmed for the customer"),
+    "aftersales.ticket.contact_revealed": _("Contact shown in full"),
     "aftersales.sla.at_risk": _("Deadline at risk"),
     "aftersales.sla.breached": _("Deadline breached"),
     "aftersales.sla.escalated": _("Escalated after a breached deadline"),
@@ -19,35 +23,15 @@ ACTION_LABELS = {
     "aftersales.followup.reminded": _("Satisfaction survey reminder sent"),
     "aftersales.followup.no_response": _("No answer to the satisfaction survey"),
     "aftersales.followup.answered": _("Satisfaction survey answered"),
-    "complaints.complaint.received": _("Complaint received"),
-    "complaints.complaint.registered": _("Complaint registered"),
-    "complaints.complaint.accepted": _("Complaint accepted"),
-    "complaints.complaint.not_accepted": _("Complaint not accepted"),
-    "complaints.complaint.classified": _("Classified and assigned"),
-    "complaints.complaint.handling_started": _("Handling started"),
-    "complaints.complaint.plan_submitted": _("Handling plan recorded"),
-    "complaints.complaint.plan_approved": _("Plan approved"),
-    "complaints.complaint.plan_returned": _("Plan sent back"),
-    "complaints.complaint.confirmation_requested": _("Proposal sent for confirmation"),
-    "complaints.complaint.customer_confirmed": _("Customer agreed to the proposal"),
-    "complaints.complaint.customer_declined": _("Customer declined the proposal"),
-    "complaints.complaint.resolved_on_spot": _("Resolved on the spot"),
-    "complaints.complaint.replied": _("Reply sent"),
-    "complaints.complaint.return_visit": _("Return visit recorded"),
-    "complaints.complaint.archived": _("Archived"),
-    "complaints.complaint.reopened": _("Reopened"),
-    "complaints.complaint.resumed": _("Handling resumed"),
-    "complaints.complaint.escalated": _("Escalated"),
 }
 
 
-def action_label(code: str) -> str:
-    return str(ACTION_LABELS.get(code, code))
-
-
-def register_actions(labels: dict) -> None:
-    """Let another app add its action codes."""
-    ACTION_LABELS.update(labels)
+def action_label(code: str, default: str | None = "") -> str | None:
+    """The action's display text: the kernel's own codes, then each kind's."""
+    label = ACTION_LABELS.get(code) or all_timeline_actions().get(code)
+    if label is None:
+        return code if default == "" else default
+    return str(label)
 
 
 # How the keys of an event's ``data`` are shown: a label and, for codes, their choices.
@@ -59,12 +43,13 @@ DETAIL_FIELDS: dict[str, tuple[str, type[TextChoices] | None]] = {
     "satisfied": (_("Satisfied"), None),
     "level": (_("Escalation level"), None),
     "repeat_of": (_("Repeat of"), None),
+    # Contact events keep masked values only: which contact, never the contact itself.
+    "contact_phone": (_("Phone"), None),
+    "contact_email": (_("E-mail"), None),
+    "contact_address": (_("Address shown"), None),
+    "contact_phone_given": (_("Phone as given"), None),
+    "contact_email_given": (_("E-mail as given"), None),
 }
-
-
-def register_detail_fields(fields: dict) -> None:
-    """Let another app say how its event data keys are shown."""
-    DETAIL_FIELDS.update(fields)
 
 
 def _display_value(value, choices: type[TextChoices] | None) -> str:
@@ -85,7 +70,7 @@ def event_details(data: dict) -> list[tuple[str, str]]:
     """The known, non-empty facts of an event as (label, value), translated now."""
     facts = data.get("new", data) if isinstance(data, dict) else {}
     shown = []
-    for key, (label, choices) in DETAIL_FIELDS.items():
+    for key, (label, choices) in {**DETAIL_FIELDS, **all_detail_fields()}.items():
         value = facts.get(key)
         if value is None or value == "":
             continue

@@ -15,13 +15,6 @@ class TicketKind(models.TextChoices):
     DELIVERY = "DELIVERY", _("Delivery incident")
 
 
-TICKET_NUMBER_PREFIX = {
-    TicketKind.COMPLAINT: "CP",
-    TicketKind.RETURN: "RT",
-    TicketKind.REPAIR: "RP",
-    TicketKind.INSTALL: "IN",
-    TicketKind.DELIVERY: "DL",
-}
 
 
 class Channel(models.TextChoices):

@@ -2,10 +2,8 @@
 
 The kernel runs the survey for every kind of case. What an answer means for the case
 (e.g. a dissatisfied customer reopens a complaint) belongs to the domain app, which
-registers its handlers in its ``AppConfig.ready()``:
-
-    register_feedback_handler("COMPLAINT", handler)      # handler(ticket_pk=..., **answer)
-    register_no_response_handler("COMPLAINT", handler)   # handler(ticket_pk=..., follow_up=...)
+gives its handlers in its kind's registration (``aftersales.cases.kinds.CaseKind``:
+``on_feedback`` and ``on_no_response``).
 
 A feedback handler receives the keyword arguments ``ticket_pk``, ``actor`` (``None`` for
 the customer), ``satisfied``, ``problem_solved``, ``rating``, ``ratings`` (the other
@@ -29,6 +27,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.cases.kinds import find_kind
 from aftersales.cases.models import Ticket, TimelineEvent
 from aftersales.cases.selectors import tickets_visible_to
 from aftersales.cases.services import ticket_lock, timeline_record
@@ -48,24 +47,16 @@ ACTION_NO_RESPONSE = "aftersales.followup.no_response"
 ACTION_ANSWERED = "aftersales.followup.answered"
 
 FeedbackHandler = Callable[..., object]
-_feedback_handlers: dict[str, FeedbackHandler] = {}
-_no_response_handlers: dict[str, FeedbackHandler] = {}
-
-
-def register_feedback_handler(kind: str, handler: FeedbackHandler) -> None:
-    _feedback_handlers[kind] = handler
-
-
-def register_no_response_handler(kind: str, handler: FeedbackHandler) -> None:
-    _no_response_handlers[kind] = handler
 
 
 def feedback_handler_for(kind: str) -> FeedbackHandler | None:
-    return _feedback_handlers.get(kind)
+    case_kind = find_kind(kind)
+    return case_kind.on_feedback if case_kind else None
 
 
 def no_response_handler_for(kind: str) -> FeedbackHandler | None:
-    return _no_response_handlers.get(kind)
+    case_kind = find_kind(kind)
+    return case_kind.on_no_response if case_kind else None
 
 
 class SurveyClosed(DomainError):

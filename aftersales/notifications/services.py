@@ -13,17 +13,14 @@ from datetime import datetime
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.cases.kinds import all_notification_labels, find_kind
 from aftersales.cases.models import Ticket
-from aftersales.cases.timeline import ACTION_LABELS
+from aftersales.cases.timeline import action_label
 from aftersales.notifications.models import Notification
 from aftersales.people.roles import ADMIN, SUPERVISOR
-
-# Staff page of a case, per kind; a domain app adds its own with ``register_case_url``.
-CASE_URL_NAMES: dict[str, str] = {"COMPLAINT": "complaints:detail"}
 
 # Texts of notification events that are not timeline actions (the ``notify_staff``
 # templates). Timeline action codes use the timeline's labels.
@@ -40,30 +37,22 @@ NOTIFICATION_LABELS = {
 }
 
 
-def register_case_url(kind: str, url_name: str) -> None:
-    """Let a domain app say which named URL (taking the case number) shows its cases."""
-    CASE_URL_NAMES[kind] = url_name
-
-
 def register_notification_labels(labels: dict) -> None:
+    """Texts of notification events of apps that are not kinds of case (e.g. analytics)."""
     NOTIFICATION_LABELS.update(labels)
 
 
 def event_label(code: str) -> str:
-    label = NOTIFICATION_LABELS.get(code) or ACTION_LABELS.get(code)
+    label = (NOTIFICATION_LABELS.get(code) or all_notification_labels().get(code)
+             or action_label(code, default=None))
     if label is None and code.startswith("aftersales.notify."):
         label = code.rsplit(".", 1)[-1].replace("_", " ").capitalize()
     return str(label or code)
 
 
 def case_path(ticket: Ticket) -> str:
-    name = CASE_URL_NAMES.get(ticket.kind)
-    if not name:
-        return ""
-    try:
-        return reverse(name, args=[ticket.number])
-    except NoReverseMatch:
-        return ""
+    kind = find_kind(ticket.kind)
+    return kind.case_path(ticket.number) if kind else ""
 
 
 def absolute(path: str) -> str:

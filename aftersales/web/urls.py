@@ -2,12 +2,14 @@
 
 from django.urls import path
 
+from aftersales.cases.views import InboxView
 from aftersales.followups import views as followups
 from aftersales.notifications import views as notifications
 
 app_name = "aftersales"
 
 urlpatterns = [
+    path("inbox/", InboxView.as_view(), name="inbox"),
     path("s/<str:token>/", followups.SurveyView.as_view(), name="survey"),
     path("notifications/", notifications.NotificationListView.as_view(), name="notifications"),
     path("notifications/read/", notifications.NotificationReadView.as_view(),

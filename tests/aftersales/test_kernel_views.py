@@ -106,6 +106,7 @@ STAFF_VIEWS = {
     "notification_open": ("post", lambda n, who: reverse(
         "aftersales:notification_open", args=[own_notification(n, who)]), {}),
     "followups_due": ("get", lambda n, who: reverse("aftersales:followups_due"), None),
+    "inbox": ("get", lambda n, who: reverse("aftersales:inbox"), None),
 }
 #                      anonymous no_role other_handler handler agent supervisor admin
 EXPECTED = {
@@ -113,6 +114,7 @@ EXPECTED = {
     "notifications_read": (LOGIN, 403, 302, 302, 302, 302, 302),
     "notification_open":  (LOGIN, 403, 302, 302, 302, 302, 302),
     "followups_due":      (LOGIN, 403, 200, 200, 200, 200, 200),
+    "inbox":              (LOGIN, 403, 200, 200, 200, 200, 200),
 }
 MATRIX = matrix(EXPECTED)
 

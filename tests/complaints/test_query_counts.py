@@ -4,10 +4,10 @@ queries however many complaints, timeline events and files there are (no N+1).""
 import pytest
 from django.urls import reverse
 
+from aftersales.cases.selectors import INBOX_TABS
 from aftersales.cases.services import ticket_add_note, ticket_customer_add_info
 from complaints.choices import State
 from complaints.models import Complaint
-from complaints.selectors import INBOX_TABS
 from tests.factories import checked_evidence, complaint_in_state
 from tests.queries import queries
 
