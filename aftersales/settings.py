@@ -127,7 +127,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "complaints:inbox"
+LOGIN_REDIRECT_URL = "aftersales:inbox"
 LOGOUT_REDIRECT_URL = "login"
 
 # Sign-in throttle (aftersales.people.signin, django-axes with its database handler): failures per

@@ -110,6 +110,7 @@ COMPLAINT = CaseKind(
     state_colours=c.STATE_COLOUR,
     approval_states=frozenset({c.State.PLAN_APPROVAL}),
     customer_wait_states=frozenset({c.State.AWAIT_CUSTOMER}),
+    return_visit_states=frozenset({c.State.RETURN_VISIT}),
     portal_entry=PortalEntry(
         label=_("File a complaint"),
         description=_("Something went wrong with a product, a delivery or our service."),

@@ -1,7 +1,7 @@
 from django.urls import path
+from django.views.generic import RedirectView
 
 from aftersales.cases.contact_views import ContactConfirmView, ContactRevealView
-from aftersales.cases.views import InboxView
 from aftersales.core import converters  # noqa: F401  (registers the path converters)
 
 from . import views
@@ -13,7 +13,8 @@ urlpatterns = [
     path("new/", views.PublicComplaintCreateView.as_view(), name="public_new"),
     path("submitted/<token:token>/", views.PublicSubmittedView.as_view(), name="public_submitted"),
     path("track/<token:token>/", views.TrackingView.as_view(), name="track"),
-    path("inbox/", InboxView.as_view(), name="inbox"),
+    path("inbox/", RedirectView.as_view(pattern_name="aftersales:inbox", query_string=True),
+         name="inbox"),
     path("register/", views.StaffRegisterView.as_view(), name="register"),
     path("<case_number:number>/", views.ComplaintDetailView.as_view(), name="detail"),
     path("<case_number:number>/act/<slug:action>/", views.ComplaintActionView.as_view(),

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.cases.uploads import allowed_upload_help, check_uploads
+from aftersales.core.choices import Channel, Severity, SlaStatus, Stage
 from aftersales.core.exceptions import InvalidUpload
 
 PHONE_RE = re.compile(r"^(?:\+?86[- ]?)?(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
@@ -59,3 +60,69 @@ class HoneypotMixin(forms.Form):
         return bool(self.data.get("website"))
 
 
+
+
+class InboxFilterForm(forms.Form):
+    """The inbox's filters and order; all optional, read from the URL."""
+
+    kind = forms.ChoiceField(label=_("Kind"), required=False)
+    state = forms.ChoiceField(label=_("State"), required=False)
+    stage = forms.ChoiceField(label=_("Stage"), required=False)
+    severity = forms.ChoiceField(label=_("Severity"), required=False)
+    channel = forms.ChoiceField(label=_("Channel"), required=False)
+    department = forms.TypedChoiceField(label=_("Department"), required=False, coerce=int,
+                                        empty_value=None)
+    handler = forms.TypedChoiceField(label=_("Handler"), required=False, coerce=int,
+                                     empty_value=None)
+    sla = forms.ChoiceField(label=_("Deadline"), required=False)
+    repeat = forms.BooleanField(label=_("Repeat cases only"), required=False)
+    regulator = forms.BooleanField(label=_("Regulator cases only"), required=False)
+    sort = forms.ChoiceField(label=_("Order by"), required=False, choices=[
+        ("due", _("Due time")), ("priority", _("Priority")), ("age", _("Age (oldest first)")),
+    ])
+
+    def __init__(self, *args, kinds, departments, handlers, **kwargs):
+        super().__init__(*args, **kwargs)
+        any_ = [("", _("Any"))]
+        states: dict[str, str] = {}
+        for kind in kinds:
+            if kind.states is not None:
+                states.update({value: str(label) for value, label in kind.states.choices})
+        self.fields["kind"].choices = any_ + [(k.code, k.label) for k in kinds]
+        self.fields["state"].choices = any_ + sorted(states.items(), key=lambda item: item[1])
+        self.fields["stage"].choices = any_ + list(Stage.choices)
+        self.fields["severity"].choices = any_ + list(Severity.choices)
+        self.fields["channel"].choices = any_ + list(Channel.choices)
+        self.fields["sla"].choices = any_ + [
+            (value, label) for value, label in SlaStatus.choices if value != SlaStatus.NONE
+        ]
+        self.fields["department"].choices = any_ + [(d.pk, d.name) for d in departments]
+        self.fields["handler"].choices = any_ + handlers
+        self.fields["sort"].initial = "due"
+
+
+class InboxSearchForm(forms.Form):
+    search = forms.CharField(
+        label=_("Search"), max_length=100, required=False,
+        help_text=_("Case number, order number, customer phone or e-mail (exact), or name."),
+    )
+
+
+class BulkReassignForm(forms.Form):
+    """Move the chosen cases to a department and/or a handler."""
+
+    department = forms.TypedChoiceField(label=_("Move to department"), required=False,
+                                        coerce=int, empty_value=None)
+    assignee = forms.TypedChoiceField(label=_("Assign to"), required=False, coerce=int,
+                                      empty_value=None)
+
+    def __init__(self, *args, departments, handlers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].choices = [("", "—")] + [(d.pk, d.name) for d in departments]
+        self.fields["assignee"].choices = [("", "—"), *handlers]
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and not data.get("department") and not data.get("assignee"):
+            raise ValidationError(_("Choose a department or a handler."), code="empty")
+        return data

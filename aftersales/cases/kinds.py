@@ -79,6 +79,7 @@ class CaseKind:
     state_colours: Mapping[str, str] = field(default_factory=dict)
     approval_states: frozenset[str] = frozenset()
     customer_wait_states: frozenset[str] = frozenset()
+    return_visit_states: frozenset[str] = frozenset()
     portal_entry: PortalEntry | None = None
     demo: DemoSeeding | None = None
 
@@ -176,8 +177,9 @@ def all_notification_labels() -> dict[str, Promise | str]:
 def ticket_subject(ticket: Ticket) -> str:
     """The kind's one-line subject for this case, cut to the stored column's size."""
     kind = find_kind(ticket.kind)
-    if kind is None:
-        return ""
+    if kind is None or not isinstance(ticket, kind.model_class()):
+        # Only the concrete case knows its subject; a bare Ticket keeps the stored one.
+        return ticket.subject
     return " ".join(kind.subject(ticket).split())[:200]
 
 
@@ -187,3 +189,7 @@ def approval_states() -> set[str]:
 
 def customer_wait_states() -> set[str]:
     return {state for kind in _KINDS.values() for state in kind.customer_wait_states}
+
+
+def return_visit_states() -> set[str]:
+    return {state for kind in _KINDS.values() for state in kind.return_visit_states}

@@ -145,6 +145,7 @@ class Ticket(EncryptedModelMixin, FSMModelMixin, models.Model):
             ("view_all_tickets", _("Can see cases of every department")),
             ("add_note", _("Can add notes and messages to cases")),
             ("confirm_contact", _("Can confirm a contact given with a case onto the customer")),
+            ("reassign_ticket", _("Can move cases to another department or handler")),
         ]
         indexes = [
             models.Index(
@@ -170,6 +171,17 @@ class Ticket(EncryptedModelMixin, FSMModelMixin, models.Model):
             models.Index(
                 "state", "sla_due_at", name="ticket_state_urgency",
             ),
+            # Approval and waiting-on-customer tabs: the open cases of a few states, in
+            # urgency order, without the closed history the index above also holds.
+            models.Index(
+                "state", "sla_due_at", "priority", "id", name="ticket_open_state_urgency",
+                condition=Q(is_open=True),
+            ),
+            models.Index(
+                "priority", "sla_due_at", "id", name="ticket_open_priority",
+                condition=Q(is_open=True),
+            ),
+            models.Index("received_at", "id", name="ticket_open_age", condition=Q(is_open=True)),
             models.Index(fields=["customer", "-received_at"], name="ticket_customer_recent"),
             models.Index(fields=["-received_at"], name="ticket_received"),
             models.Index(

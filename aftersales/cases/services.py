@@ -357,3 +357,44 @@ def ticket_customer_add_info(
         attachments_store(ticket, uploads, event=event, customer_visible=True)
         ticket_save(ticket, [])
     return event
+
+
+def ticket_reassign(*, ticket_pk: int, actor: Actor, department=None, assignee=None) -> Ticket:
+    """Move one case to another department and/or handler, recorded on its timeline.
+
+    The case keeps its state; a handler from another department takes the case's
+    department with it.
+    """
+    if department is None and assignee is None:
+        raise DomainError(_("Choose a department or a handler."))
+    with transaction.atomic():
+        ticket = ticket_lock(Ticket, ticket_pk)
+        if not (actor.has_perm("aftersales.reassign_ticket") and ticket_in_scope(actor, ticket)):
+            raise PermissionRefused()
+        if not ticket.is_open:
+            raise CaseReadOnly()
+        old = {"department": ticket.department.name if ticket.department else "",
+               "assignee": _person_name(ticket.assignee)}
+        if assignee is not None:
+            ticket.assignee = assignee
+            profile = getattr(assignee, "staff_profile", None)
+            if department is None and profile is not None and profile.department_id:
+                department = profile.department
+        if department is not None:
+            ticket.department = department
+            if assignee is None and ticket.assignee is not None:
+                profile = getattr(ticket.assignee, "staff_profile", None)
+                if profile is None or profile.department_id != department.pk:
+                    ticket.assignee = None
+        new = {"department": ticket.department.name if ticket.department else "",
+               "assignee": _person_name(ticket.assignee)}
+        timeline_record(ticket=ticket, action="aftersales.ticket.reassigned", actor=actor,
+                        data={"old": old, "new": new})
+        ticket_save(ticket, ["department", "assignee"])
+    return ticket
+
+
+def _person_name(user) -> str:
+    if user is None:
+        return ""
+    return user.get_full_name() or user.get_username()

@@ -16,6 +16,7 @@ ACTION_LABELS = {
     "aftersales.ticket.contact_confirmed": _(
         "Contact given with the case confirmed for the customer"),
     "aftersales.ticket.contact_revealed": _("Contact shown in full"),
+    "aftersales.ticket.reassigned": _("Moved to another department or handler"),
     "aftersales.sla.at_risk": _("Deadline at risk"),
     "aftersales.sla.breached": _("Deadline breached"),
     "aftersales.sla.escalated": _("Escalated after a breached deadline"),
@@ -49,6 +50,8 @@ DETAIL_FIELDS: dict[str, tuple[str, type[TextChoices] | None]] = {
     "contact_address": (_("Address shown"), None),
     "contact_phone_given": (_("Phone as given"), None),
     "contact_email_given": (_("E-mail as given"), None),
+    "department": (_("Responsible department"), None),
+    "assignee": (_("Handler"), None),
 }
 
 

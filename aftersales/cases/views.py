@@ -1,19 +1,26 @@
+from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views import View
 
-from aftersales.cases.models import Attachment
-from aftersales.cases.selectors import (
-    INBOX_TABS,
-    inbox_page,
-    is_staff_member,
-    tickets_visible_to,
-)
+from aftersales.cases.forms import BulkReassignForm, InboxFilterForm, InboxSearchForm
+from aftersales.cases.inbox import TABS as INBOX_TABS
+from aftersales.cases.inbox import InboxQuery, capped, inbox_page, tab_counts
+from aftersales.cases.kinds import registered_kinds
+from aftersales.cases.models import Attachment, Ticket
+from aftersales.cases.selectors import is_staff_member, tickets_visible_to
+from aftersales.cases.services import ticket_reassign
 from aftersales.core.choices import SEVERITY_COLOUR, SLA_STATUS_COLOUR
+from aftersales.core.exceptions import DomainError
 from aftersales.core.http import private_no_store
+from aftersales.people import crypto
+from aftersales.people.models import Department
 
 
 @private_no_store
@@ -47,25 +54,144 @@ class StaffOnlyMixin(LoginRequiredMixin):
 
 def inbox_tabs() -> list[tuple[str, str]]:
     return [
-        ("all_open", _("All open")), ("unassigned", _("Unassigned")), ("mine", _("Mine")),
+        ("needs_owner", _("Needs an owner")), ("mine", _("Mine")),
         ("department", _("My department")), ("approval", _("Waiting for approval")),
-        ("emergency", _("Emergencies")),
+        ("customer", _("Waiting on the customer")), ("emergency", _("Emergencies")),
+        ("all_open", _("All open")),
     ]
 
 
-class InboxView(StaffOnlyMixin, View):
-    """One inbox over every kind of case, most urgent first."""
+def staff_choices() -> list[tuple[int, str]]:
+    """Active staff with a role, as "name (department)": one query."""
+    people = (
+        get_user_model().objects.filter(is_active=True, staff_profile__isnull=False)
+        .select_related("staff_profile__department")
+        .only("username", "first_name", "last_name", "staff_profile__department__name")
+        .order_by("first_name", "username")
+    )
+    choices = []
+    for person in people:
+        name = person.get_full_name() or person.username
+        department = person.staff_profile.department
+        choices.append((person.pk, f"{name} ({department.name})" if department else name))
+    return choices
 
-    def get(self, request):
+
+def _search_token(text: str) -> str:
+    return crypto.encrypt(text) if text else ""
+
+
+def _search_text(token: str) -> str:
+    """The search behind an opaque URL value: phone numbers never appear in a URL or log."""
+    if not token:
+        return ""
+    try:
+        return crypto.decrypt(token)[:100]
+    except Exception:  # a tampered or outdated link searches for nothing
+        return ""
+
+
+class InboxView(StaffOnlyMixin, View):
+    """One inbox over every kind of case: tabs with counts, filters, search, sort, pages."""
+
+    template_name = "aftersales/inbox.html"
+
+    def _context(self, request, bulk_form=None) -> dict:
         tab = request.GET.get("tab", "all_open")
         if tab not in INBOX_TABS:
             tab = "all_open"
+        departments = list(Department.objects.order_by("name"))
+        handlers = staff_choices()
+        form = InboxFilterForm(request.GET or None, kinds=registered_kinds(),
+                               departments=departments, handlers=handlers)
+        data = form.cleaned_data if form.is_valid() else {}
+        search = _search_text(request.GET.get("find", ""))
+        query = InboxQuery(
+            tab=tab, kind=data.get("kind", ""), state=data.get("state", ""),
+            stage=data.get("stage", ""), severity=data.get("severity", ""),
+            channel=data.get("channel", ""), department=data.get("department"),
+            handler=data.get("handler"), sla=data.get("sla", ""),
+            repeat=bool(data.get("repeat")), regulator=bool(data.get("regulator")),
+            search=search, sort=data.get("sort") or "due",
+        )
         try:
-            page_number = int(request.GET.get("page", 1))
+            number = int(request.GET.get("page", 1))
         except ValueError:
-            page_number = 1
-        page = inbox_page(user=request.user, tab=tab, page=page_number)
-        return render(request, "aftersales/inbox.html", {
-            "page": page, "tab": tab, "tabs": inbox_tabs(),
+            number = 1
+        page = inbox_page(request.user, query, page=number)
+        counts = tab_counts(request.user, query)
+        keep = request.GET.copy()
+        keep.pop("page", None)
+        keep.pop("tab", None)
+        may_reassign = request.user.has_perm("aftersales.reassign_ticket")
+        return {
+            "page": page, "tab": tab, "form": form, "query": query,
+            "tabs": [(key, label, capped(counts[key])) for key, label in inbox_tabs()],
+            "search_form": InboxSearchForm(initial={"search": search}),
+            "filters": keep.urlencode(), "page_query": _page_query(keep, tab),
+            "bulk_form": bulk_form or (BulkReassignForm(departments=departments,
+                                                        handlers=handlers)
+                                       if may_reassign else None),
             "palette": {"severity": SEVERITY_COLOUR, "sla": SLA_STATUS_COLOUR},
-        })
+        }
+
+    def get(self, request):
+        return render(request, self.template_name, self._context(request))
+
+    def post(self, request):
+        """A search: the text goes into the URL only as an opaque token."""
+        form = InboxSearchForm(request.POST)
+        params = request.GET.copy()
+        params.pop("page", None)
+        params.pop("find", None)
+        if form.is_valid() and form.cleaned_data["search"].strip():
+            params["find"] = _search_token(form.cleaned_data["search"].strip())
+        return redirect(f"{reverse('aftersales:inbox')}?{params.urlencode()}")
+
+
+def _page_query(params, tab: str) -> str:
+    query = params.copy()
+    query["tab"] = tab
+    return query.urlencode()
+
+
+class InboxBulkView(StaffOnlyMixin, View):
+    """Supervisors move several cases at once; each case is one service call, audited."""
+
+    def post(self, request):
+        if not request.user.has_perm("aftersales.reassign_ticket"):
+            raise PermissionDenied
+        back = request.POST.get("next", "")
+        if not back.startswith(reverse("aftersales:inbox")):
+            back = reverse("aftersales:inbox")
+        ids = [int(pk) for pk in request.POST.getlist("cases")[:100] if pk.isdigit()]
+        departments = list(Department.objects.order_by("name"))
+        form = BulkReassignForm(request.POST, departments=departments, handlers=staff_choices())
+        if not ids:
+            messages.error(request, _("Choose at least one case."))
+            return redirect(back)
+        if not form.is_valid():
+            for error in form.non_field_errors() or [_("Choose a department or a handler.")]:
+                messages.error(request, error)
+            return redirect(back)
+        department = next((d for d in departments if d.pk == form.cleaned_data["department"]),
+                          None)
+        assignee = None
+        if form.cleaned_data["assignee"]:
+            assignee = get_user_model().objects.select_related("staff_profile").get(
+                pk=form.cleaned_data["assignee"])
+        moved, refused = 0, []
+        for pk in ids:
+            try:
+                ticket_reassign(ticket_pk=pk, actor=request.user, department=department,
+                                assignee=assignee)
+                moved += 1
+            except (DomainError, Ticket.DoesNotExist) as error:
+                refused.append(str(getattr(error, "message", "")) or str(pk))
+        if moved:
+            messages.success(request, ngettext("%(n)d case moved.", "%(n)d cases moved.",
+                                               moved) % {"n": moved})
+        if refused:
+            messages.error(request, _("%(n)d case(s) could not be moved: %(why)s") % {
+                "n": len(refused), "why": "; ".join(sorted(set(refused)))})
+        return redirect(back)

@@ -42,6 +42,7 @@ _SUPERVISOR = sorted(
         "complaints.reject_complaint",
         "complaints.approve_plan",
         "complaints.reopen_archived_complaint",
+        "aftersales.reassign_ticket",
     }
 )
 _ADMIN_MODELS = ["department", "staffprofile", "product", "order", "orderline", "cannedresponse",

@@ -47,3 +47,10 @@ def age(value) -> str:
     if hours:
         return _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
     return _("%(minutes)d min") % {"minutes": minutes}
+
+
+@register.filter
+def add_class(field, css: str):
+    """Render a form field's widget with extra CSS classes."""
+    classes = f"{field.field.widget.attrs.get('class', '')} {css}".strip()
+    return field.as_widget(attrs={"class": classes})

@@ -5,6 +5,9 @@ or ``{% notifications_nav %}`` for the bell with the unread count in the nav bar
 """
 
 from django import template
+from django.utils import formats, timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 from aftersales.notifications.services import event_label, unread_count
 from aftersales.sla.clocks import sla_view
@@ -29,3 +32,20 @@ def notifications_nav(context):
 @register.filter
 def notification_label(code: str) -> str:
     return event_label(code)
+
+
+@register.simple_tag
+def sla_badge(ticket, now=None):
+    """The SLA badge inline, for long lists where an included template per row costs."""
+    view = sla_view(ticket, now=now)
+    icon = {"breached": "⚠ ", "at_risk": "⏱ "}.get(view.status, "")
+    title = ""
+    if view.due_at:
+        due = formats.date_format(timezone.localtime(view.due_at), "Y-m-d H:i")
+        title = str(_("Due %(due)s")) % {"due": due}
+    label = f"{view.clock_label}: " if view.clock_label else ""
+    return format_html(
+        '<span class="badge text-bg-{} sla-badge sla-{}" role="status" title="{}">'
+        '<span aria-hidden="true">{}</span>{}{}</span>',
+        view.colour, view.status, title, icon, label, view.words,
+    )

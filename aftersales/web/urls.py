@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from aftersales.cases.views import InboxView
+from aftersales.cases.views import InboxBulkView, InboxView
 from aftersales.followups import views as followups
 from aftersales.notifications import views as notifications
 
@@ -10,6 +10,7 @@ app_name = "aftersales"
 
 urlpatterns = [
     path("inbox/", InboxView.as_view(), name="inbox"),
+    path("inbox/move/", InboxBulkView.as_view(), name="inbox_bulk"),
     path("s/<str:token>/", followups.SurveyView.as_view(), name="survey"),
     path("notifications/", notifications.NotificationListView.as_view(), name="notifications"),
     path("notifications/read/", notifications.NotificationReadView.as_view(),

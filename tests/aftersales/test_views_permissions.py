@@ -128,7 +128,7 @@ def test_the_sign_in_page(client, users, who):
         assert response.status_code == 200
     else:
         assert response.status_code == 302
-        assert response.url == reverse("complaints:inbox")
+        assert response.url == reverse("aftersales:inbox")
 
 
 @pytest.mark.django_db
@@ -141,10 +141,10 @@ def test_the_home_page_leads_to_the_public_form(client):
 
 @pytest.mark.django_db
 def test_staff_pages_send_visitors_to_sign_in_and_back(client):
-    response = client.get(reverse("complaints:inbox"))
+    response = client.get(reverse("aftersales:inbox"))
 
     assert response.status_code == 302
-    assert response.url == redirect_to_login(reverse("complaints:inbox")).url
+    assert response.url == redirect_to_login(reverse("aftersales:inbox")).url
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ def test_pages_render(client, agent):
     r = client.get(reverse("complaints:track", args=[c.tracking_token]))
     assert r.status_code == 200, r.content[:500]
     client.login(username="agent1", password=PASSWORD)
-    r = client.get(reverse("complaints:inbox"))
+    r = client.get(reverse("aftersales:inbox"))
     assert r.status_code == 200
     assert c.number in r.content.decode()
     r = client.get(reverse("complaints:detail", args=[c.number]))

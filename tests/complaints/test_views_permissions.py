@@ -44,7 +44,7 @@ def register_form() -> dict:
 
 # view: (method, url, form data)
 STAFF_VIEWS = {
-    "inbox": ("get", lambda c: reverse("complaints:inbox"), None),
+    "inbox": ("get", lambda c: reverse("aftersales:inbox"), None),
     "register": ("get", lambda c: reverse("complaints:register"), None),
     "register (send)": ("post", lambda c: reverse("complaints:register"),
                         lambda c: register_form()),
@@ -100,9 +100,9 @@ def test_refused_writes_change_nothing(client, users, case, who):
 def test_the_inbox_shows_a_handler_only_their_departments_complaints(client, case, handler,
                                                                       other_handler):
     client.force_login(other_handler)
-    elsewhere = client.get(reverse("complaints:inbox"))
+    elsewhere = client.get(reverse("aftersales:inbox"))
     client.force_login(handler)
-    own = client.get(reverse("complaints:inbox"))
+    own = client.get(reverse("aftersales:inbox"))
 
     assert case.number not in elsewhere.content.decode()
     assert case.number in own.content.decode()
@@ -114,7 +114,7 @@ def test_my_department_is_empty_for_someone_without_a_department(client, supervi
     unclassified = complaint_in_state(State.REGISTERED, agent=agent, handler=handler,
                                       supervisor=supervisor, dept=None)
     client.force_login(supervisor)
-    inbox = reverse("complaints:inbox")
+    inbox = reverse("aftersales:inbox")
 
     department = client.get(inbox, {"tab": "department"})
     everything = client.get(inbox, {"tab": "all_open"})

@@ -90,7 +90,7 @@ def _sign_in(browser, base_url: str, username: str):
     page.fill("input[name=password]", PASSWORD)
     with page.expect_navigation():
         page.click("form button[type=submit]")
-    assert page.url.rstrip("/").endswith("/c/inbox"), f"{username} could not sign in: {page.url}"
+    assert page.url.rstrip("/").endswith("/inbox"), f"{username} could not sign in: {page.url}"
     return context, page
 
 
