@@ -284,6 +284,9 @@ CUSTOMER_EVIDENCE_HOURLY_MAX_BYTES = env.int(
 
 PUBLIC_FORM_RATE_LIMIT = env.int("PUBLIC_FORM_RATE_LIMIT", default=5)
 PUBLIC_FORM_RATE_WINDOW_SECONDS = env.int("PUBLIC_FORM_RATE_WINDOW_SECONDS", default=3600)
+# "Find my case" on the portal: per address and per case number.
+FIND_CASE_RATE_LIMIT = env.int("FIND_CASE_RATE_LIMIT", default=5)
+FIND_CASE_RATE_WINDOW_SECONDS = env.int("FIND_CASE_RATE_WINDOW_SECONDS", default=3600)
 REPEAT_COMPLAINT_WINDOW_DAYS = env.int("REPEAT_COMPLAINT_WINDOW_DAYS", default=30)
 
 # Analytics reads (ledger, dashboard, exports) go to a read replica when one is configured;

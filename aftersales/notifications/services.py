@@ -16,10 +16,12 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.cases.contacts import ticket_customer_email, ticket_customer_phone
 from aftersales.cases.kinds import all_notification_labels, find_kind
 from aftersales.cases.models import Ticket
 from aftersales.cases.timeline import action_label
 from aftersales.notifications.models import Notification
+from aftersales.people import crypto
 from aftersales.people.roles import ADMIN, SUPERVISOR
 
 # Texts of notification events that are not timeline actions (the ``notify_staff``
@@ -146,3 +148,28 @@ def notifications_mark_read(*, user, pk: int | None = None) -> int:
     if pk is not None:
         qs = qs.filter(pk=pk)
     return qs.update(read_at=timezone.now())
+
+
+# --- find my case ----------------------------------------------------------------------
+
+def tracking_link_send(*, number: str, contact: str) -> bool:
+    """Send a case's tracking link to ``contact`` when it is the case's contact on file.
+
+    Returns whether a link was sent; callers must not tell the visitor (the portal answers
+    the same either way, so it cannot be used to probe case numbers or contacts).
+    """
+    ticket = Ticket.objects.select_related("customer").filter(number=number.upper()).first()
+    if ticket is None:
+        return False
+    typed_email = crypto.normalize_email(contact)
+    typed_phone = crypto.normalize_phone(contact)
+    email = ticket_customer_email(ticket)
+    phone = ticket_customer_phone(ticket)
+    if "@" in typed_email and email and crypto.normalize_email(email) == typed_email:
+        channel = "email"
+    elif len(typed_phone) >= 7 and phone and crypto.normalize_phone(phone) == typed_phone:
+        channel = "sms"
+    else:
+        return False
+    outbox.enqueue("aftersales.send_tracking_link", [ticket.pk, channel])
+    return True

@@ -20,8 +20,10 @@ from django.db import transaction
 from django.template.loader import render_to_string, select_template
 from django.urls import reverse
 from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
 
-from aftersales.cases.contacts import ticket_customer_email
+from aftersales.cases.contacts import ticket_customer_email, ticket_customer_phone
+from aftersales.cases.kinds import find_kind
 from aftersales.cases.models import Ticket
 from aftersales.core.choices import CLOCK_LABELS
 from aftersales.core.retry import MESSAGE
@@ -132,3 +134,32 @@ def deliver_notifications(self, notification_ids: list[int]) -> int:
     return sent
 
 
+
+
+@shared_task(name="aftersales.send_tracking_link", **MESSAGE)
+def send_tracking_link(self, ticket_id: int, channel: str) -> bool:
+    """The private tracking link, asked for on the portal, to the contact on file."""
+    ticket = Ticket.objects.select_related("customer").filter(pk=ticket_id).first()
+    if ticket is None:
+        return False
+    kind = find_kind(ticket.kind)
+    path = kind.tracking_path(ticket.tracking_token) if kind else ""
+    if not path:
+        return False
+    url = absolute(path)
+    with translation.override(ticket.language):
+        if channel == "sms":
+            from aftersales.notifications.sms import send_sms
+
+            phone = ticket_customer_phone(ticket)
+            text = _("Your case %(number)s: follow it here %(url)s") % {
+                "number": ticket.number, "url": url}
+            return bool(phone) and send_sms(phone, text) > 0
+        email = ticket_customer_email(ticket)
+        if not email:
+            return False
+        subject = _("The link to your case %(number)s") % {"number": ticket.number}
+        body = render_to_string("emails/tracking_link_body.txt",
+                                {"ticket": ticket, "tracking_url": url})
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email])
+    return True
