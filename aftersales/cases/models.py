@@ -309,3 +309,19 @@ class CannedResponse(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class SubmissionToken(models.Model):
+    """The one-time token of a form that creates a case.
+
+    A second post of the same form (a double click, a retry after a timeout) finds the case
+    the first one made instead of making another; the unique token decides, in the database.
+    """
+
+    token = models.CharField(max_length=64, unique=True)
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, null=True, blank=True,
+                               related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.token

@@ -1,5 +1,7 @@
 """Write use-cases shared by every kind of case: numbering, locking, transitions, timeline."""
 
+import re
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,7 +22,13 @@ from aftersales.cases.contacts import (
     contact_reveal_allowed,
 )
 from aftersales.cases.kinds import get_kind, ticket_subject
-from aftersales.cases.models import Attachment, Ticket, TicketSequence, TimelineEvent
+from aftersales.cases.models import (
+    Attachment,
+    SubmissionToken,
+    Ticket,
+    TicketSequence,
+    TimelineEvent,
+)
 from aftersales.cases.selectors import ticket_in_scope
 from aftersales.cases.uploads import CheckedUpload
 from aftersales.core import outbox
@@ -398,3 +406,38 @@ def _person_name(user) -> str:
     if user is None:
         return ""
     return user.get_full_name() or user.get_username()
+
+
+# --- one-time form tokens -------------------------------------------------------------
+
+FORM_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+
+
+def form_token_new() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def submission_claim(token: str) -> Ticket | None:
+    """Claim a form's one-time token inside the transaction that creates a case.
+
+    Returns ``None`` when the token is new: the caller goes on and creates the case, then
+    calls ``submission_bind``. Returns the case when the same form was already submitted.
+    On PostgreSQL a simultaneous second post waits on the unique index until the first
+    commits, then finds its case.
+    """
+    if not FORM_TOKEN_RE.match(token or ""):
+        raise DomainError(_("This form has expired. Reload the page and submit it again."))
+    try:
+        with transaction.atomic():
+            SubmissionToken.objects.create(token=token)
+    except IntegrityError:
+        claimed = SubmissionToken.objects.select_related("ticket").filter(token=token).first()
+        if claimed is None or claimed.ticket is None:
+            raise DomainError(_("This form is being submitted already. Wait a moment and "
+                                "reload the page.")) from None
+        return claimed.ticket
+    return None
+
+
+def submission_bind(token: str, ticket: Ticket) -> None:
+    SubmissionToken.objects.filter(token=token).update(ticket=ticket)

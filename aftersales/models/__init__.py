@@ -1,6 +1,7 @@
 from aftersales.cases.models import (
     Attachment,
     CannedResponse,
+    SubmissionToken,
     Ticket,
     TicketSequence,
     TimelineEvent,
@@ -27,6 +28,7 @@ __all__ = [
     "Product",
     "SlaPolicy",
     "StaffProfile",
+    "SubmissionToken",
     "Ticket",
     "TicketSequence",
     "TimeBasis",
