@@ -12,12 +12,16 @@ document.addEventListener("submit", function (event) {
   form.dataset.submitting = "1";
   form.setAttribute("aria-busy", "true");
   var buttons = form.querySelectorAll("button[type=submit], input[type=submit]");
-  buttons.forEach(function (button) {
-    button.disabled = true;
-    if (button.dataset.busyLabel) {
-      button.textContent = button.dataset.busyLabel;
-    }
-  });
+  // Disabled after the browser has taken the form's data, so the pressed button's own
+  // name and value are still sent.
+  window.setTimeout(function () {
+    buttons.forEach(function (button) {
+      button.disabled = true;
+      if (button.dataset.busyLabel) {
+        button.textContent = button.dataset.busyLabel;
+      }
+    });
+  }, 0);
   // A page kept in the back/forward cache comes back usable.
   window.addEventListener("pageshow", function () {
     form.dataset.submitting = "";
