@@ -20,6 +20,7 @@ from aftersales.cases.contacts import ticket_customer_email, ticket_customer_pho
 from aftersales.cases.kinds import all_notification_labels, find_kind
 from aftersales.cases.models import Ticket
 from aftersales.cases.timeline import action_label
+from aftersales.core import outbox
 from aftersales.notifications.models import Notification
 from aftersales.people import crypto
 from aftersales.people.roles import ADMIN, SUPERVISOR

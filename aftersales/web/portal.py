@@ -8,9 +8,9 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from aftersales.cases.kinds import portal_entries
+from aftersales.core.http import client_ip
 from aftersales.notifications.services import tracking_link_send
 from aftersales.web.ratelimit import over_limit
-from aftersales.web.views import client_ip
 
 
 class FindCaseForm(forms.Form):

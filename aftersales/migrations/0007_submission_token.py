@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('aftersales', '0004_inbox_indexes_and_reassign'),
+        ('aftersales', '0006_inbox_indexes_and_reassign'),
     ]
 
     operations = [
