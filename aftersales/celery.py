@@ -7,13 +7,15 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aftersales.settings")
 
 app = Celery("aftersales")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-# Task names are stable strings ("aftersales.tasks.notify_customer"), so queued messages and
+# Task names are stable strings ("aftersales.notify_customer"), so queued messages and
 # outbox rows survive code moving between modules.
 KERNEL_TASK_PACKAGES = [
     "aftersales.core", "aftersales.notifications", "aftersales.followups", "aftersales.sla",
 ]
 app.autodiscover_tasks()
-app.autodiscover_tasks(KERNEL_TASK_PACKAGES)
+# Listed as imports rather than discovered, so that a process other than the worker (web,
+# a management command) can import them when the outbox hands a task over by name.
+app.conf.imports = [f"{package}.tasks" for package in KERNEL_TASK_PACKAGES]
 
 
 @after_setup_logger.connect

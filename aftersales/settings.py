@@ -151,6 +151,7 @@ AXES_LOCKOUT_CALLABLE = "aftersales.people.signin.lockout_response"
 AXES_RESET_ON_SUCCESS = False
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
@@ -266,6 +267,8 @@ CELERY_BEAT_SCHEDULE.update({
         "task": "aftersales.follow_up_sweep", "schedule": 60.0, "options": {"expires": 55},
     },
     "calendar-check": {"task": "aftersales.calendar_check", "schedule": 24 * 3600.0},
+    # Supervisors' digest of the last 24 hours' breaches (CELERY_TIMEZONE: Asia/Shanghai).
+    "breach-digest": {"task": "aftersales.breach_digest", "schedule": crontab(minute=0, hour=8)},
 })
 
 # Evidence uploads: limits checked on the file content, not on its name.

@@ -6,11 +6,13 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.cases.contacts import customer_from_choice
 from aftersales.cases.forms import EvidenceFilesField, HoneypotMixin, validate_phone
+from aftersales.cases.services import FORM_TOKEN_RE, form_token_new
 from aftersales.core.choices import Channel, Severity
 from aftersales.followups.forms import RATING_CHOICES, YES_NO
 from aftersales.models import CannedResponse, Department, Product
 
 from .choices import (
+    SUBCATEGORIES,
     Category,
     Cause,
     Liability,
@@ -45,7 +47,31 @@ class ContactFieldsMixin(forms.Form):
         return cleaned
 
 
-class PublicComplaintForm(HoneypotMixin, ContactFieldsMixin):
+class FormTokenMixin(forms.Form):
+    """A one-time token issued with a form that creates a case, so that posting the same
+    form twice (a double click, a retry after a timeout) makes one case, not two."""
+
+    form_token = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.fields["form_token"].initial = form_token_new()
+
+    def clean(self):
+        cleaned = super().clean()
+        if not FORM_TOKEN_RE.match(cleaned.get("form_token") or ""):
+            # Issue a fresh token so the corrected form can be sent again as it stands.
+            self.data = self.data.copy()
+            self.data[self.add_prefix("form_token")] = form_token_new()
+            self.add_error(None, ValidationError(
+                _("This form has expired. Check what you typed and submit it again."),
+                code="form_token",
+            ))
+        return cleaned
+
+
+class PublicComplaintForm(HoneypotMixin, ContactFieldsMixin, FormTokenMixin):
     order_number = forms.CharField(label=_("Order number"), max_length=64, required=False,
                                    help_text=_("Optional; helps us find your purchase."))
     product = forms.CharField(label=_("Product"), max_length=200)
@@ -71,7 +97,7 @@ class CustomerLookupForm(forms.Form):
     lookup = forms.CharField(label=_("Phone, e-mail or order number"), max_length=100)
 
 
-class StaffRegisterForm(ContactFieldsMixin):
+class StaffRegisterForm(ContactFieldsMixin, FormTokenMixin):
     channel = forms.ChoiceField(
         label=_("Channel"),
         choices=[c for c in Channel.choices if c[0] != Channel.WEBFORM],
@@ -137,6 +163,82 @@ class StaffRegisterForm(ContactFieldsMixin):
         return cleaned
 
 
+def staff_choices():
+    """Active staff with a staff profile, as offered for handler and responsible person."""
+    return (get_user_model().objects
+            .filter(is_active=True, staff_profile__isnull=False)
+            .select_related("staff_profile__department")
+            .order_by("first_name", "last_name", "username"))
+
+
+def staff_label(user) -> str:
+    """"Full name (department)", the way a person is picked from a list."""
+    name = user.get_full_name() or user.get_username()
+    department = user.staff_profile.department
+    return f"{name} ({department.name})" if department else name
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return staff_label(obj)
+
+
+_CATEGORY_OF_SUBCATEGORY = {sub: category for category, subs in SUBCATEGORIES.items()
+                            for sub in subs}
+
+
+class SubCategorySelect(forms.Select):
+    """Each option names its category, so the page offers only the chosen category's."""
+
+    def create_option(self, name, value, *args, **kwargs):
+        option = super().create_option(name, value, *args, **kwargs)
+        category = _CATEGORY_OF_SUBCATEGORY.get(value)
+        if category:
+            option["attrs"]["data-category"] = category
+        return option
+
+
+# Placeholders a canned response may hold, in the forms the bodies use.
+PLACEHOLDERS = {
+    "number": ("{number}", "【工单号】", "【投诉编号】"),
+    "name": ("{name}", "【客户姓名】", "【客户】"),
+    "agent": ("{agent}", "【姓名】", "【客服】"),
+    "department": ("{department}", "【责任部门】"),
+}
+
+
+def fill_canned(body: str, *, complaint, user=None) -> str:
+    """A canned response with the case's facts in place of its placeholders.
+
+    Placeholders whose fact is unknown (no department yet, a date) stay for the agent to fill.
+    """
+    customer = complaint.customer if complaint.customer_id else None
+    facts = {
+        "number": complaint.number,
+        "name": customer.name if customer else "",
+        "agent": (user.get_full_name() or user.get_username()) if user is not None else "",
+        "department": complaint.department.name if complaint.department_id else "",
+    }
+    for key, marks in PLACEHOLDERS.items():
+        if facts[key]:
+            for mark in marks:
+                body = body.replace(mark, facts[key])
+    return body
+
+
+class CannedSelect(forms.Select):
+    """Each option carries its filled text; case.js copies it into the reply box."""
+
+    fill = staticmethod(lambda body: body)
+
+    def create_option(self, name, value, *args, **kwargs):
+        option = super().create_option(name, value, *args, **kwargs)
+        instance = getattr(value, "instance", None)
+        if instance is not None:
+            option["attrs"]["data-text"] = self.fill(instance.body)
+        return option
+
+
 class VersionedForm(forms.Form):
     """Carries the version of the case the page showed, to detect concurrent changes."""
 
@@ -171,24 +273,16 @@ class ClassifyForm(VersionedForm):
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
     subcategory = forms.ChoiceField(label=_("Sub-category"),
                                     choices=[("", "—"), *SubCategory.choices],
-                                    required=False)
+                                    required=False, widget=SubCategorySelect)
     severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices)
     department = forms.ModelChoiceField(label=_("Responsible department"),
                                         queryset=Department.objects.filter(active=True))
-    assignee = forms.ModelChoiceField(
+    assignee = StaffChoiceField(
         label=_("Handler"), required=False,
-        queryset=get_user_model().objects.filter(
-            is_active=True, staff_profile__department__isnull=False
-        ).select_related("staff_profile__department").order_by("username"),
+        queryset=staff_choices().filter(staff_profile__department__isnull=False),
     )
     note = forms.CharField(label=_("Internal note"), required=False,
                            widget=forms.Textarea(attrs={"rows": 2}))
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["assignee"].label_from_instance = lambda u: (
-            f"{u.get_full_name() or u.username} ({u.staff_profile.department})"
-        )
 
 
 class StartHandlingForm(VersionedForm):
@@ -212,9 +306,8 @@ class PlanForm(VersionedForm):
     liability = forms.ChoiceField(label=_("Liability"), choices=Liability.choices)
     responsible_department = forms.ModelChoiceField(
         label=_("Responsible unit"), queryset=Department.objects.filter(active=True))
-    responsible_person = forms.ModelChoiceField(
-        label=_("Responsible person"), required=False,
-        queryset=get_user_model().objects.filter(is_active=True).order_by("username"))
+    responsible_person = StaffChoiceField(
+        label=_("Responsible person"), required=False, queryset=staff_choices())
     solution_type = forms.ChoiceField(label=_("Solution"), choices=SolutionType.choices)
     measures = forms.CharField(label=_("Measures and milestones"),
                                widget=forms.Textarea(attrs={"rows": 4}))
@@ -244,11 +337,24 @@ class RequestConfirmationForm(VersionedForm):
 
 
 class ReplyForm(VersionedForm):
-    canned = forms.ModelChoiceField(label=_("Start from a canned response"), required=False,
-                                    queryset=CannedResponse.objects.filter(active=True))
+    canned = forms.ModelChoiceField(
+        label=_("Start from a canned response"), required=False,
+        queryset=CannedResponse.objects.filter(active=True, kind__in=["", "COMPLAINT"]),
+        widget=CannedSelect(attrs={"data-replace-confirm": _(
+            "Replace the text in the reply box with this canned response?")}),
+        help_text=_("Its text, with this case's facts filled in, goes into the reply box "
+                    "below to check and edit before sending."))
     text = forms.CharField(label=_("Reply to the customer"), required=False,
                            widget=forms.Textarea(attrs={"rows": 5}))
     outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices)
+
+    def __init__(self, *args, complaint=None, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.complaint = complaint
+        self.user = user
+        if complaint is not None:
+            widget = self.fields["canned"].widget
+            widget.fill = lambda body: fill_canned(body, complaint=complaint, user=user)
 
     def clean(self):
         cleaned = super().clean()
@@ -257,7 +363,14 @@ class ReplyForm(VersionedForm):
             if canned is None:
                 self.add_error("text", _("Write the reply or choose a canned response."))
             else:
-                cleaned["text"] = canned.body
+                # Never sent unseen: the filled text comes back in the box to check first.
+                filled = canned.body
+                if self.complaint is not None:
+                    filled = fill_canned(filled, complaint=self.complaint, user=self.user)
+                self.data = self.data.copy()
+                self.data[self.add_prefix("text")] = filled
+                self.add_error("text", _("Check the canned text in the reply box, edit it if "
+                                         "needed, then send."))
         return cleaned
 
 

@@ -155,6 +155,8 @@ class Complaint(Ticket):
         ]
         indexes = [
             models.Index(fields=["category", "subcategory"], name="complaint_category"),
+            # The ledger sorts and pages by reply date (keyset on date, id).
+            models.Index("replied_at", "ticket_ptr", name="complaint_replied_id"),
         ]
 
     # --- register stage -------------------------------------------------------------

@@ -14,6 +14,8 @@ from aftersales.cases.contacts import ticket_customer_email
 from aftersales.cases.kinds import ticket_subject
 from aftersales.cases.services import (
     attachments_store,
+    submission_bind,
+    submission_claim,
     ticket_ensure_writable,
     ticket_lock,
     ticket_next_number,
@@ -27,8 +29,16 @@ from aftersales.core.choices import PRIORITY_BY_SEVERITY, Channel, TicketKind
 from aftersales.core.exceptions import DomainError, PermissionRefused, TransitionRefused
 from aftersales.followups.services import OPEN_STATUSES as FOLLOW_UP_OPEN_STATUSES
 from aftersales.followups.services import SurveyClosed
-from aftersales.models import Customer, Department, FollowUp, Order, Product, TimelineEvent
-from aftersales.people.services import Actor, customer_for_intake
+from aftersales.models import (
+    Customer,
+    Department,
+    FollowUp,
+    Order,
+    Product,
+    Ticket,
+    TimelineEvent,
+)
+from aftersales.people.services import Actor, customer_for_intake_created
 from aftersales.sla import clocks as sla
 
 from .choices import (
@@ -42,6 +52,7 @@ from .choices import (
 from .models import Complaint, HandlingPlan, customer_agreed_or_not_needed, is_responsible_person
 
 ACTION = "complaints.complaint.{}".format
+TICKET_COLUMNS = [f.name for f in Ticket._meta.concrete_fields if not f.primary_key]
 
 
 def _on_commit_notify(complaint: Complaint, template: str) -> None:
@@ -99,12 +110,21 @@ def find_repeat_of(*, customer: Customer, order: Order | None, category: str,
 
 
 def complaint_register(*, intake: ComplaintIntake, actor: Actor,
-                       uploads: list[CheckedUpload] = ()) -> Complaint:
-    """Create a complaint and register it: the ledger number is issued here (§5.1 step 1)."""
+                       uploads: list[CheckedUpload] = (),
+                       form_token: str | None = None) -> Complaint:
+    """Create a complaint and register it: the ledger number is issued here (§5.1 step 1).
+
+    With the ``form_token`` of the form it came from, a second post of the same form returns
+    the complaint the first one made and creates nothing.
+    """
     now = timezone.now()
     received_at = intake.received_at or now
     with transaction.atomic():
-        customer = customer_for_intake(
+        if form_token is not None:
+            earlier = submission_claim(form_token)
+            if earlier is not None:
+                return Complaint.objects.get(pk=earlier.pk)
+        customer, new_customer = customer_for_intake_created(
             name=intake.name, phone=intake.phone, email=intake.email, actor=actor,
             customer=intake.customer,
         )
@@ -120,7 +140,7 @@ def complaint_register(*, intake: ComplaintIntake, actor: Actor,
             elif len(lines) == 1:
                 order_line = lines[0]
                 product = order_line.product
-        repeat_of = find_repeat_of(
+        repeat_of = None if new_customer else find_repeat_of(
             customer=customer, order=order, category=intake.category_hint, now=received_at
         )
         complaint = Complaint(
@@ -165,9 +185,12 @@ def complaint_register(*, intake: ComplaintIntake, actor: Actor,
         )
         attachments_store(complaint, list(uploads), event=event, customer_visible=True)
         sla.ticket_start_clock(complaint, "first_response", at=received_at)
-        complaint.save()
+        # Only the case's common columns changed since the first save: one UPDATE, not two.
+        complaint.save(update_fields=TICKET_COLUMNS)
         if ticket_customer_email(complaint):
             _on_commit_notify(complaint, "registered")
+        if form_token is not None:
+            submission_bind(form_token, complaint)
     return complaint
 
 
@@ -228,8 +251,10 @@ def complaint_classify(*, complaint_pk: int, version: int | None, actor: Actor, 
         ticket_transition(
             complaint, "classify", actor=actor, action=ACTION("classified"), note=note,
             data={"old": old, "new": {"category": category, "subcategory": subcategory,
-                                      "severity": severity, "department": department.code,
-                                      "assignee": assignee.get_username() if assignee else None}},
+                                      "severity": severity, "department": department.name,
+                                      "assignee": (assignee.get_full_name()
+                                                   or assignee.get_username())
+                                      if assignee else None}},
         )
         complaint.category = category
         complaint.subcategory = subcategory
@@ -315,7 +340,7 @@ def complaint_submit_plan(*, complaint_pk: int, version: int | None, actor: Acto
             data={"cause": plan.cause, "nature": plan.nature, "liability": plan.liability,
                   "solution": plan.solution_type,
                   "compensation": str(plan.compensation_amount),
-                  "responsible_department": plan.responsible_department.code,
+                  "responsible_department": plan.responsible_department.name,
                   "deadline": plan.deadline.isoformat(),
                   "needs_approval": complaint.plan_needs_approval},
         )

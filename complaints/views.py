@@ -23,7 +23,7 @@ from aftersales.core.exceptions import ConcurrentChange, DomainError
 from aftersales.core.http import PrivateNoStoreMixin, client_ip
 
 from . import services
-from .actions import ACTIONS, action_form, available_actions
+from .actions import ACTIONS, action_form, available_actions, blocked_actions
 from .choices import STATE_COLOUR, CustomerDecision, State
 from .forms import (
     CustomerDecisionForm,
@@ -36,9 +36,11 @@ from .forms import (
 )
 from .models import Complaint
 from .selectors import (
+    TIMELINE_PAGE,
     complaint_for_page,
     complaint_for_token,
     timeline_for,
+    timeline_page,
 )
 
 PALETTE = {"state": STATE_COLOUR, "severity": SEVERITY_COLOUR, "sla": SLA_STATUS_COLOUR}
@@ -110,17 +112,22 @@ class PublicComplaintCreateView(View):
         if not form.is_valid():
             return render(request, self.template_name, {"form": form}, status=400)
         data = form.cleaned_data
-        complaint = services.complaint_register(
-            intake=services.ComplaintIntake(
-                name=data["name"], phone=data["phone"], email=data["email"],
-                order_number=data["order_number"], product_text=data["product"],
-                category_hint=data["category_hint"], description=data["description"],
-                customer_request=data["customer_request"], channel=Channel.WEBFORM,
-                language=get_language() or settings.LANGUAGE_CODE,
-            ),
-            actor=None,
-            uploads=data["files"],
-        )
+        try:
+            complaint = services.complaint_register(
+                intake=services.ComplaintIntake(
+                    name=data["name"], phone=data["phone"], email=data["email"],
+                    order_number=data["order_number"], product_text=data["product"],
+                    category_hint=data["category_hint"], description=data["description"],
+                    customer_request=data["customer_request"], channel=Channel.WEBFORM,
+                    language=get_language() or settings.LANGUAGE_CODE,
+                ),
+                actor=None,
+                uploads=data["files"],
+                form_token=data["form_token"],
+            )
+        except DomainError as error:
+            form.add_error(None, str(error.message))
+            return render(request, self.template_name, {"form": form}, status=409)
         return redirect("complaints:public_submitted", token=complaint.tracking_token)
 
 
@@ -272,19 +279,26 @@ class StaffRegisterView(StaffRequiredMixin, View):
             return self._render(request, form=form, status=400,
                                 chosen_customer=form.cleaned_data.get("customer"))
         data = form.cleaned_data
-        complaint = services.complaint_register(
-            intake=services.ComplaintIntake(
-                name=data["name"], phone=data["phone"], email=data["email"],
-                order_number=data["order_number"], product=data["product"],
-                product_text=data["product_text"], category_hint=data["category_hint"],
-                request_type=data["request_type"], description=data["description"],
-                customer_request=data["customer_request"], purchase_date=data["purchase_date"],
-                channel=data["channel"], received_at=data["received_at"],
-                customer=data["customer"], regulator_case_number=data["regulator_case_number"],
-            ),
-            actor=request.user,
-            uploads=data["files"],
-        )
+        try:
+            complaint = services.complaint_register(
+                intake=services.ComplaintIntake(
+                    name=data["name"], phone=data["phone"], email=data["email"],
+                    order_number=data["order_number"], product=data["product"],
+                    product_text=data["product_text"], category_hint=data["category_hint"],
+                    request_type=data["request_type"], description=data["description"],
+                    customer_request=data["customer_request"],
+                    purchase_date=data["purchase_date"], channel=data["channel"],
+                    received_at=data["received_at"], customer=data["customer"],
+                    regulator_case_number=data["regulator_case_number"],
+                ),
+                actor=request.user,
+                uploads=data["files"],
+                form_token=data["form_token"],
+            )
+        except DomainError as error:
+            form.add_error(None, str(error.message))
+            return self._render(request, form=form, status=409,
+                                chosen_customer=data.get("customer"))
         messages.success(request, _("Complaint %(number)s registered.")
                          % {"number": complaint.number})
         if complaint.repeat_of_id:
@@ -303,16 +317,22 @@ class ComplaintPageMixin(StaffRequiredMixin):
 
     def render_page(self, complaint: Complaint, *, bound_action: str | None = None,
                     bound_form=None, note_form=None, status: int = 200) -> HttpResponse:
+        user = self.request.user
+        offered = available_actions(complaint, user)
         actions = []
-        for action in available_actions(complaint, self.request.user):
-            form = bound_form if action.name == bound_action else action_form(action, complaint)
+        for action in offered:
+            form = (bound_form if action.name == bound_action
+                    else action_form(action, complaint, user=user))
             actions.append((action, form))
-        can_note = (not complaint.is_read_only
-                    and self.request.user.has_perm("aftersales.add_note"))
+        can_note = not complaint.is_read_only and user.has_perm("aftersales.add_note")
+        all_events = self.request.GET.get("events") == "all"
+        events, has_older = timeline_page(complaint, limit=None if all_events else TIMELINE_PAGE)
         return render(self.request, "complaints/detail.html", {
             "complaint": complaint,
-            "events": timeline_for(complaint),
+            "events": events,
+            "has_older_events": has_older,
             "actions": actions,
+            "blocked": blocked_actions(complaint, user, offered),
             "open_action": bound_action,
             "note_form": note_form or (NoteForm() if can_note else None),
             "palette": PALETTE,
@@ -330,7 +350,7 @@ class ComplaintActionView(ComplaintPageMixin, View):
         spec = ACTIONS.get(action)
         if spec is None:
             raise Http404
-        form = action_form(spec, complaint, data=request.POST)
+        form = action_form(spec, complaint, data=request.POST, user=request.user)
         if not form.is_valid():
             return self.render_page(complaint, bound_action=action, bound_form=form, status=400)
         try:

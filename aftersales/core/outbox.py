@@ -21,15 +21,18 @@ Celery under the task id ``outbox-<pk>``, which is how an ``OutboxTask`` finds i
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
+from importlib import import_module
 
 from celery import Task
 from django.conf import settings
+from django.core.signals import request_finished, request_started
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -103,8 +106,35 @@ def enqueue_many(messages: Iterable[Owed]) -> list[str]:
         return []
     OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
     keys = [row.key for row in rows]
-    transaction.on_commit(partial(dispatch_after_commit, keys), robust=True)
+    transaction.on_commit(partial(_hand_over_after_commit, keys), robust=True)
     return keys
+
+
+# In a web request the hand-over waits until the response went out (``request_finished``
+# fires when the server closes the response), so no request waits for the broker.
+_request = threading.local()
+
+
+def _request_started(**kwargs) -> None:
+    _request.pending = []
+
+
+def _request_finished(**kwargs) -> None:
+    pending, _request.pending = getattr(_request, "pending", None), None
+    if pending:
+        dispatch_after_commit(pending)
+
+
+request_started.connect(_request_started, dispatch_uid="outbox-request-started")
+request_finished.connect(_request_finished, dispatch_uid="outbox-request-finished")
+
+
+def _hand_over_after_commit(keys: Sequence[str]) -> None:
+    pending = getattr(_request, "pending", None)
+    if pending is not None:
+        pending.extend(keys)
+    else:
+        dispatch_after_commit(keys)
 
 
 # --- handing over to the broker --------------------------------------------------------
@@ -192,9 +222,13 @@ def _task(name: str) -> Task | None:
     from celery import current_app as app
 
     if name not in app.tasks:
-        # Outside a worker the apps' task modules are imported only on demand. (Celery's own
-        # loader would also run Django's checks and reconfigure logging in a web process.)
+        # Outside a worker the task modules are imported only on demand: the apps' own
+        # (<app>.tasks) and those the Celery app lists (``imports``, ``include``). Celery's
+        # loader would import them too, but would also run Django's checks and reconfigure
+        # logging in a web process.
         autodiscover_modules("tasks")
+        for module in (*app.conf.imports, *app.conf.include):
+            import_module(module)
     return app.tasks.get(name)
 
 

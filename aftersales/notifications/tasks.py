@@ -29,12 +29,17 @@ from aftersales.core.choices import CLOCK_LABELS
 from aftersales.core.retry import MESSAGE
 from aftersales.notifications.models import Notification
 from aftersales.notifications.services import (
+    DIGEST_EVENT,
     Recipients,
     absolute,
+    breach_digest_owe,
     case_path,
+    email_wanted,
     event_label,
     notifications_build,
     notifications_enqueue_delivery,
+    preferences_by_user,
+    preferences_for,
 )
 
 logger = logging.getLogger(__name__)
@@ -116,15 +121,21 @@ def _staff_email(notification: Notification) -> EmailMessage:
 @shared_task(name="aftersales.deliver_notifications", **MESSAGE)
 def deliver_notifications(self, notification_ids: list[int]) -> int:
     """E-mail copies of in-app notifications; each is marked so a retry never mails twice."""
-    pending = (
+    pending = list(
         Notification.objects.filter(pk__in=notification_ids, emailed_at__isnull=True)
         .select_related("recipient", "ticket")
         .order_by("pk")
     )
+    if not pending:
+        return 0
+    # The in-app rows stay whatever the preferences say; only their e-mail copy is skipped.
+    preferences = preferences_by_user({n.recipient_id for n in pending})
     sent = 0
     with get_connection() as connection:
         for notification in pending:
             if not notification.recipient.email or not notification.recipient.is_active:
+                continue
+            if not email_wanted(notification.event, preferences.get(notification.recipient_id)):
                 continue
             message = _staff_email(notification)
             message.connection = connection
@@ -134,6 +145,41 @@ def deliver_notifications(self, notification_ids: list[int]) -> int:
     return sent
 
 
+
+
+@shared_task(name="aftersales.breach_digest")
+def breach_digest() -> int:
+    """Daily (beat): owe each supervisor the digest of the cases breached in the last 24 h."""
+    return breach_digest_owe()
+
+
+@shared_task(name="aftersales.send_breach_digest", **MESSAGE)
+def send_breach_digest(self, user_id: int, day: str) -> bool:
+    """One supervisor's digest e-mail, from their in-app digest notification of ``day``."""
+    notification = (
+        Notification.objects.select_related("recipient")
+        .filter(recipient_id=user_id, group_key=f"digest:{day}", event=DIGEST_EVENT,
+                emailed_at__isnull=True)
+        .first()
+    )
+    if notification is None:
+        return False
+    user = notification.recipient
+    if not user.email or not user.is_active or not preferences_for(user).email_digest:
+        return False
+    departments = [
+        {**entry, "cases": [{**case, "url": absolute(case["path"])} for case in entry["cases"]]}
+        for entry in notification.data.get("departments", [])
+    ]
+    context = {"user": user, "day": day, "departments": departments,
+               "total": notification.data.get("total", 0),
+               "url": absolute(notification.data.get("path", ""))}
+    subject = _("Cases breached in the last 24 hours (%(day)s): %(total)s") % {
+        "day": day, "total": context["total"]}
+    body = render_to_string("emails/breach_digest_body.txt", context)
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+    Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
+    return True
 
 
 @shared_task(name="aftersales.send_tracking_link", **MESSAGE)

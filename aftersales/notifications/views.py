@@ -1,17 +1,22 @@
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views import View
 
 from aftersales.cases.views import StaffOnlyMixin
+from aftersales.notifications.forms import NotificationPreferenceForm
 from aftersales.notifications.models import Notification
 from aftersales.notifications.services import (
     case_path,
     event_label,
     notifications_for,
     notifications_mark_read,
+    preferences_for,
+    preferences_save,
     unread_count,
 )
 
@@ -59,3 +64,21 @@ class NotificationReadView(StaffOnlyMixin, View):
             if nxt and url_has_allowed_host_and_scheme(nxt, {request.get_host()}):
                 target = nxt
         return redirect(target)
+
+
+class NotificationPreferencesView(StaffOnlyMixin, View):
+    """Which e-mail copies the staff member wants; in-app notifications always stay."""
+
+    template_name = "aftersales/notification_preferences.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        form = NotificationPreferenceForm(instance=preferences_for(request.user))
+        return render(request, self.template_name, {"form": form})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = NotificationPreferenceForm(request.POST, instance=preferences_for(request.user))
+        if not form.is_valid():
+            return render(request, self.template_name, {"form": form}, status=400)
+        preferences_save(user=request.user, **form.cleaned_data)
+        messages.success(request, _("Your notification preferences were saved."))
+        return redirect("aftersales:notification_preferences")

@@ -2,6 +2,7 @@
 
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Case, Q, Value, When
 
 from aftersales.people import crypto
 from aftersales.people.models import Customer
@@ -18,21 +19,35 @@ def customer_find_or_create(
     the customer has none of yet; only staff intake and imports may do that. Anonymous
     submissions go through ``customer_for_intake``, which never changes contact on file.
     """
+    return _customer_find_or_create(name=name, phone=phone, email=email,
+                                    fill_missing_contact=fill_missing_contact)[0]
+
+
+def _customer_find_or_create(
+    *, name: str, phone: str, email: str, fill_missing_contact: bool
+) -> tuple[Customer, bool]:
     phone_hash = crypto.lookup_hash(crypto.normalize_phone(phone))
     email_hash = crypto.lookup_hash(crypto.normalize_email(email))
     existing = None
-    if phone_hash:
-        existing = Customer.objects.filter(phone_hash=phone_hash).order_by("id").first()
-    if existing is None and email_hash:
-        existing = Customer.objects.filter(email_hash=email_hash).order_by("id").first()
+    if phone_hash or email_hash:
+        # One query: the first customer with this phone, else the first with this e-mail.
+        matches = Q(phone_hash=phone_hash) if phone_hash else Q()
+        if email_hash:
+            matches |= Q(email_hash=email_hash)
+        existing = (
+            Customer.objects.filter(matches)
+            .annotate(by_phone=Case(When(phone_hash=phone_hash or None, then=Value(0)),
+                                    default=Value(1)))
+            .order_by("by_phone", "id").first()
+        )
     if existing is not None:
         if fill_missing_contact:
             _customer_fill_missing_contact(existing, phone=phone, email=email)
-        return existing
+        return existing, False
     customer = Customer(name=name)
     customer.set_contact(phone=phone, email=email)
     customer.save()
-    return customer
+    return customer, True
 
 
 def _customer_fill_missing_contact(customer: Customer, *, phone: str, email: str) -> None:
@@ -52,12 +67,21 @@ def customer_for_intake(
     contact to the customer's file. Whatever contact was given stays on the case
     (``Ticket.set_contact_given``), where an agent can confirm it onto the customer.
     """
+    return customer_for_intake_created(name=name, phone=phone, email=email, actor=actor,
+                                       customer=customer)[0]
+
+
+def customer_for_intake_created(
+    *, name: str, phone: str, email: str, actor: Actor, customer: Customer | None = None
+) -> tuple[Customer, bool]:
+    """``customer_for_intake``, and whether the customer was created just now (a new
+    customer has no earlier case, which spares the intake looking for one)."""
     staff = bool(getattr(actor, "is_authenticated", False))
     if customer is None:
-        return customer_find_or_create(
+        return _customer_find_or_create(
             name=name, phone=phone, email=email, fill_missing_contact=staff
         )
     if staff:
         _customer_fill_missing_contact(customer, phone=phone, email=email)
-    return customer
+    return customer, False
 

@@ -9,7 +9,9 @@ changes nothing, two sweeps at once never record the same change twice, and afte
 worker was down the next sweep records every missed breach exactly once.
 
 For each case that changes, the same transaction writes one timeline event and the
-in-app notifications; e-mails go out after commit from ``deliver_notifications``.
+in-app notifications; e-mails go out after commit from ``deliver_notifications``. A staff
+member has one notification per case and clock: a later event on it (breached after at
+risk, escalated) updates that row and makes it unread again, in the same single upsert.
 
 At risk: the assignee is told (the supervisors when nobody is assigned). Breached: the
 assignee and the department's supervisors (escalation). A breached case whose policy has
@@ -40,6 +42,8 @@ from aftersales.notifications.services import (
     Recipients,
     notifications_build,
     notifications_enqueue_delivery,
+    notifications_upsert,
+    sla_group_key,
 )
 from aftersales.sla.clocks import ACTION_AT_RISK, ACTION_BREACHED, ACTION_ESCALATED, policy_for
 
@@ -133,6 +137,7 @@ def _record(ids: list[int], action: str, now: datetime, result: SweepResult) -> 
         notes += notifications_build(
             event=action, ticket_id=pk, data={**data, "number": number}, at=now,
             recipient_ids=recipients.for_case(who, assignee_id, department_id),
+            group_key=sla_group_key(pk, clock),
         )
         if breach and policy_for(kind, severity or "").escalate_on_breach:
             to_escalate.append((pk, assignee_id, department_id, clock, number))
@@ -140,9 +145,10 @@ def _record(ids: list[int], action: str, now: datetime, result: SweepResult) -> 
     if to_escalate:
         notes += _escalate(to_escalate, now, recipients)
         result.escalated += [row[0] for row in to_escalate]
-    created = Notification.objects.bulk_create(notes, batch_size=1000)
+    # One row per recipient, case and clock: "breached" updates the "at risk" row.
+    created = notifications_upsert(notes)
     result.notifications += len(created)
-    notifications_enqueue_delivery([n.pk for n in created])
+    notifications_enqueue_delivery([n.pk for n in created], at=now)
 
 
 def _escalate(rows: list[tuple], now: datetime, recipients: Recipients) -> list[Notification]:
@@ -163,6 +169,7 @@ def _escalate(rows: list[tuple], now: datetime, recipients: Recipients) -> list[
         notes += notifications_build(
             event=ACTION_ESCALATED, ticket_id=pk, data={**data, "number": number}, at=now,
             recipient_ids=recipients.for_case("escalation", None, department_id),
+            group_key=sla_group_key(pk, clock),
         )
     TimelineEvent.objects.bulk_create(events, batch_size=1000)
     return notes

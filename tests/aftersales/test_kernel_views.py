@@ -105,16 +105,21 @@ STAFF_VIEWS = {
     "notifications_read": ("post", lambda n, who: reverse("aftersales:notifications_read"), {}),
     "notification_open": ("post", lambda n, who: reverse(
         "aftersales:notification_open", args=[own_notification(n, who)]), {}),
+    "notification_preferences": (
+        "get", lambda n, who: reverse("aftersales:notification_preferences"), None),
     "followups_due": ("get", lambda n, who: reverse("aftersales:followups_due"), None),
     "inbox": ("get", lambda n, who: reverse("aftersales:inbox"), None),
+    "inbox_bulk": ("post", lambda n, who: reverse("aftersales:inbox_bulk"), {}),
 }
 #                      anonymous no_role other_handler handler agent supervisor admin
 EXPECTED = {
     "notifications":      (LOGIN, 403, 200, 200, 200, 200, 200),
     "notifications_read": (LOGIN, 403, 302, 302, 302, 302, 302),
     "notification_open":  (LOGIN, 403, 302, 302, 302, 302, 302),
+    "notification_preferences": (LOGIN, 403, 200, 200, 200, 200, 200),
     "followups_due":      (LOGIN, 403, 200, 200, 200, 200, 200),
     "inbox":              (LOGIN, 403, 200, 200, 200, 200, 200),
+    "inbox_bulk":         (LOGIN, 403, 403, 403, 403, 302, 302),
 }
 MATRIX = matrix(EXPECTED)
 

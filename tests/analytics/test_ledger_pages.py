@@ -188,7 +188,7 @@ def test_agents_and_supervisors_see_every_department(client, agent, supervisor, 
 
 def test_the_nav_shows_the_ledger_to_those_who_may_see_it(client, agent, no_role):
     client.force_login(agent)
-    assert 'href="/ledger/"' in client.get(reverse("complaints:inbox")).content.decode()
+    assert 'href="/ledger/"' in client.get(reverse("aftersales:inbox")).content.decode()
     assert not no_role.has_perm("analytics.view_ledger")
 
 

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
+from aftersales.cases.services import form_token_new
 from aftersales.cases.uploads import ALLOWED_DESCRIPTION
 from aftersales.models import Attachment, Customer, OrderLine
 from complaints.choices import State
@@ -22,7 +23,8 @@ def form(**overrides) -> dict:
     values = {"name": "孙七", "phone": "13512345678", "email": "sunqi@example.com",
               "order_number": "", "product": "Electric kettle K1", "category_hint": "QUAL",
               "description": "The kettle switches itself off after ten seconds.",
-              "customer_request": "Please exchange it.", "website": ""}
+              "customer_request": "Please exchange it.", "website": "",
+              "form_token": form_token_new()}
     values.update(overrides)
     return values
 

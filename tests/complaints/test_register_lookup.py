@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from aftersales.cases.contacts import CUSTOMER_CHOICE_MAX_AGE, sign_customer_choice
+from aftersales.cases.services import form_token_new
 from aftersales.models import Customer
 from complaints.models import Complaint
 from tests.access import LOGIN, WHO, assert_outcome, request_as
@@ -57,7 +58,7 @@ def register_form(**overrides) -> dict:
         "order_number": "", "product": "", "product_text": "Rice cooker R2",
         "request_type": "QUALITY", "category_hint": "QUAL",
         "description": "The lid does not close any more.", "customer_request": "",
-        "purchase_date": "", "regulator_case_number": "",
+        "purchase_date": "", "regulator_case_number": "", "form_token": form_token_new(),
     }
     values.update(overrides)
     return values

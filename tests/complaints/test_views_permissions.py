@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from aftersales.cases.services import ticket_add_note
+from aftersales.cases.services import form_token_new, ticket_add_note
 from aftersales.models import Customer
 from complaints.choices import State
 from complaints.models import Complaint
@@ -38,7 +38,7 @@ def register_form() -> dict:
         "order_number": "", "product": "", "product_text": "Rice cooker R2",
         "request_type": "QUALITY", "category_hint": "QUAL",
         "description": "The lid does not close any more.", "customer_request": "",
-        "purchase_date": "", "regulator_case_number": "",
+        "purchase_date": "", "regulator_case_number": "", "form_token": form_token_new(),
     }
 
 
@@ -174,7 +174,7 @@ def public_form(**overrides) -> dict:
     values = {"name": "赵六", "phone": "13600002222", "email": "", "order_number": "",
               "product": "Kettle K1", "category_hint": "QUAL",
               "description": "The kettle leaks at the bottom.", "customer_request": "",
-              "website": ""}
+              "website": "", "form_token": form_token_new()}
     values.update(overrides)
     return values
 

@@ -7,6 +7,7 @@ stop it without disturbing anyone. Tests needing it skip with the reason when
 
 from __future__ import annotations
 
+import random
 import shutil
 import socket
 import subprocess
@@ -38,6 +39,10 @@ def _port_free(port: int) -> bool:
     return True
 
 
+class PortTaken(AssertionError):
+    pass
+
+
 class PrivateRedis:
     """A redis-server of the test's own, stopped and started at will."""
 
@@ -56,19 +61,23 @@ class PrivateRedis:
         return redis.Redis.from_url(self.url(db), socket_connect_timeout=1, socket_timeout=2)
 
     def start(self) -> None:
+        """Start (again) on this port; fail if another process took the port meanwhile."""
         self.process = subprocess.Popen(
             [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
              "--appendonly", "no", "--dir", self.dir, "--loglevel", "warning"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and self.process.poll() is None:
             try:
-                if self.client().ping():
+                # The server answering must be ours, not another test run's on this port.
+                if self.client().info("server")["process_id"] == self.process.pid:
                     return
             except Exception:
-                time.sleep(0.05)
-        raise AssertionError(f"redis-server on port {self.port} did not start")
+                pass
+            time.sleep(0.05)
+        self.stop()
+        raise PortTaken(f"redis-server could not start on port {self.port}")
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -86,10 +95,20 @@ def private_redis():
     binary = shutil.which("redis-server")
     require_or_skip(binary is not None, "redis-server is not installed (the outage tests "
                                         "start private Redis servers)")
-    port = next((p for p in PORTS[:-1] if _port_free(p)), None)
-    require_or_skip(port is not None, "no free port in 6390-6398 for a private Redis")
-    server = PrivateRedis(binary, port)
-    server.start()
+    # In random order: two test runs at once (CI jobs, developers) rarely pick the same.
+    server = None
+    for port in random.sample(PORTS[:-1], len(PORTS) - 1):
+        if not _port_free(port):
+            continue
+        candidate = PrivateRedis(binary, port)
+        try:
+            candidate.start()
+        except PortTaken:
+            candidate.cleanup()
+            continue
+        server = candidate
+        break
+    require_or_skip(server is not None, "no free port in 6390-6398 for a private Redis")
     # A port is reused by later tests: forget any outage an earlier one left recorded.
     ResilientRedisCache._down_until.clear()
     try:

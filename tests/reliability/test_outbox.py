@@ -139,7 +139,7 @@ def _calls_outside_atomic(tree: ast.AST, names: set[str]) -> list[int]:
     return found
 
 
-@pytest.mark.parametrize("module", ["aftersales/services.py", "complaints/services.py"])
+@pytest.mark.parametrize("module", ["aftersales/cases/services.py", "complaints/services.py"])
 def test_services_owe_their_messages_inside_their_transaction(module):
     tree = ast.parse(Path(settings.BASE_DIR, module).read_text(encoding="utf-8"))
     names = {"enqueue", "enqueue_many", "_on_commit_notify", "_on_commit_notify_staff"}
@@ -307,7 +307,39 @@ def test_the_periodic_dispatch_runs_at_least_twice_a_minute():
     entry = next(e for e in settings.CELERY_BEAT_SCHEDULE.values()
                  if e["task"] == "aftersales.outbox_dispatch")
     assert entry["schedule"] <= 30
-    assert "aftersales.outbox_dispatch" in celery_app.tasks
+
+
+# What a worker imports at start: its apps' task modules and the modules the app lists.
+WORKER_TASKS = """
+import django, json; django.setup()
+from aftersales.celery import app
+app.autodiscover_tasks(force=True)
+for module in app.loader.default_modules:
+    app.loader.import_task_module(module)
+print(json.dumps(sorted(name for name in app.tasks if not name.startswith("celery."))))
+"""
+# A web process that has imported no task module hands each of them over by name.
+UNKNOWN_TO_WEB = """
+import django, json, sys; django.setup()
+from aftersales.core import outbox
+print(json.dumps([name for name in json.loads(sys.argv[1]) if outbox._task(name) is None]))
+"""
+
+
+def test_a_web_process_can_hand_over_every_task_a_worker_runs():
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "aftersales.settings"}
+
+    def run(script: str, *args: str) -> list[str]:
+        done = subprocess.run([sys.executable, "-c", script, *args], env=env, timeout=60,
+                              capture_output=True, text=True, cwd=settings.BASE_DIR)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout.splitlines()[-1])
+
+    worker = run(WORKER_TASKS)
+    assert {"aftersales.notify_customer", "aftersales.notify_staff",
+            "aftersales.deliver_notifications", "aftersales.send_survey_email",
+            "aftersales.send_survey_sms", "aftersales.outbox_dispatch"} <= set(worker)
+    assert run(UNKNOWN_TO_WEB, json.dumps(worker)) == []
 
 
 def test_a_crashed_task_goes_back_to_the_queue_and_redis_redelivers_it_within_minutes():

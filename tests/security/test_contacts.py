@@ -15,7 +15,12 @@ from aftersales.cases.contacts import (
     ticket_customer_email,
     ticket_customer_phone,
 )
-from aftersales.cases.services import ticket_add_note, ticket_confirm_contact, ticket_reveal_contact
+from aftersales.cases.services import (
+    form_token_new,
+    ticket_add_note,
+    ticket_confirm_contact,
+    ticket_reveal_contact,
+)
 from aftersales.core.choices import Channel
 from aftersales.core.exceptions import DomainError, PermissionRefused
 from aftersales.models import Customer, TimelineEvent
@@ -54,7 +59,7 @@ def public_form(**overrides) -> dict:
     values = {"name": "王芳", "phone": PHONE, "email": ATTACKER_EMAIL, "order_number": "",
               "product": "Electric kettle K1", "category_hint": "QUAL",
               "description": "The kettle switches itself off after ten seconds.",
-              "customer_request": "", "website": ""}
+              "customer_request": "", "website": "", "form_token": form_token_new()}
     values.update(overrides)
     return values
 
@@ -442,8 +447,8 @@ def test_revealing_has_a_query_budget(client, handler, victims_case,
 def staff_pages(case: Complaint) -> list[tuple[str, str]]:
     """(who, url) for every staff page that shows a customer, each as someone who sees it."""
     return [
-        ("supervisor", reverse("complaints:inbox")),
-        ("handler", reverse("complaints:inbox") + "?tab=mine"),
+        ("supervisor", reverse("aftersales:inbox")),
+        ("handler", reverse("aftersales:inbox") + "?tab=mine"),
         ("agent", reverse("complaints:detail", args=[case.number])),
         ("handler", reverse("complaints:detail", args=[case.number])),
         ("supervisor", reverse("complaints:detail", args=[case.number])),

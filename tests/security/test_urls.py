@@ -97,7 +97,7 @@ def requests_to_try(case) -> list[tuple[str, str, dict]]:
         reverse("complaints:track", args=[case.tracking_token]),
         reverse("complaints:public_submitted", args=[case.tracking_token]),
         reverse("complaints:detail", args=[case.number]),
-        reverse("complaints:inbox"),
+        reverse("aftersales:inbox"),
         reverse("complaints:register"),
         reverse("aftersales:notifications"),
         reverse("aftersales:followups_due"),
