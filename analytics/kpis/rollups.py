@@ -202,7 +202,7 @@ def _insert_days(days: list[date] | None) -> None:
             full = (*CELL_DIMS, "owner_id")
             union, params = _union_sql(full, days)
             cursor.execute(f"DROP TABLE IF EXISTS {temp}")
-            cursor.execute(f"CREATE TEMPORARY TABLE {temp} AS SELECT * FROM ({union}) u",
+            cursor.execute(f"CREATE TEMPORARY TABLE {temp} AS SELECT * FROM ({union}) u",  # nosec B608: names from model metadata and constants; values bound
                            params)
             sources = [(cuboid, temp, []) for cuboid in DAY_CUBOIDS]
             owner_source, owner_params = temp, []
@@ -216,14 +216,14 @@ def _insert_days(days: list[date] | None) -> None:
         for cuboid, source, params in sources:
             kept = ("kind", *cuboid)
             cursor.execute(
-                f"INSERT INTO {table} ({_q('grain')}, {_q('start')}, {dims}, "
+                f"INSERT INTO {table} ({_q('grain')}, {_q('start')}, {dims}, "  # nosec B608: names from model metadata and constants; values bound
                 f"{_counter_columns()}) SELECT %s, u.day, {_collapsed(kept, 'u')}, "
                 f"{_sum_list('u')} FROM {source} u "
                 f"GROUP BY u.day, {', '.join('u.' + _q(d) for d in kept)}",
                 [cuboid_grain("D", cuboid), *params])
         u_dims = ", ".join(f"u.{_q(d)}" for d in OWNER_DIMS)
         cursor.execute(
-            f"INSERT INTO {_q(KpiOwnerDay._meta.db_table)} "
+            f"INSERT INTO {_q(KpiOwnerDay._meta.db_table)} "  # nosec B608: names from model metadata and constants; values bound
             f"({_q('day')}, {owner_dims}, {_counter_columns()}) "
             f"SELECT u.day, {u_dims}, {_sum_list()} FROM {owner_source} u "
             f"GROUP BY u.day, {u_dims}",
