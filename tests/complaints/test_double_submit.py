@@ -27,6 +27,12 @@ EXPIRED = "This form has expired. Check what you typed and submit it again."
 PUBLIC_POST_BUDGET = 12
 
 
+@pytest.fixture(autouse=True)
+def _english(client):
+    """The messages below are checked in English."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+
 def public_form(**overrides) -> dict:
     values = {"name": "孙七", "phone": "13512345678", "email": "sunqi@example.com",
               "order_number": "", "product": "Electric kettle K1", "category_hint": "QUAL",

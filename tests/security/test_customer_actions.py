@@ -16,7 +16,7 @@ import pytest
 from django.db import close_old_connections, connection, transaction
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_fsm import can_proceed
 
 from aftersales.cases.services import ticket_lock
@@ -214,7 +214,9 @@ def test_an_answer_to_an_earlier_version_of_the_plan_is_refused(build):
     with pytest.raises(s.ProposalChanged) as refused:
         s.complaint_customer_decide(complaint_pk=complaint.pk, **read, agree=True)
 
-    assert str(refused.value.message) == "This proposal has changed, please read the new one."
+    with translation.override("en"):
+        assert str(refused.value.message) == (
+            "This proposal has changed, please read the new one.")
     assert fresh(complaint).current_plan.customer_decision == CustomerDecision.PENDING
     s.complaint_customer_decide(complaint_pk=complaint.pk, **proposal_of(complaint), agree=True)
     assert fresh(complaint).current_plan.customer_decision == CustomerDecision.CONFIRMED
