@@ -238,7 +238,7 @@ def test_moving_needs_a_target(client, supervisor, add_cases):
     client.force_login(supervisor)
 
     response = client.post(reverse("aftersales:inbox_bulk"), {"cases": [case.pk]},
-                           follow=True)
+                           follow=True, HTTP_ACCEPT_LANGUAGE="en")
 
     assert "Choose a department or a handler" in response.content.decode()
     assert not TimelineEvent.objects.filter(action="aftersales.ticket.reassigned").exists()
