@@ -219,7 +219,7 @@ def _take(message: OutboxMessage, now: datetime) -> bool:
 
 
 def _task(name: str) -> Task | None:
-    from celery import current_app as app
+    from aftersales.celery import app
 
     if name not in app.tasks:
         # Outside a worker the task modules are imported only on demand: the apps' own

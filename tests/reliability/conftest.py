@@ -7,6 +7,7 @@ stop it without disturbing anyone. Tests needing it skip with the reason when
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
 import socket
@@ -134,8 +135,12 @@ def celery_on():
     """Point the project's Celery app at a broker (not eager) for the test: ``celery_on(url)``."""
     keys = ("task_always_eager", "broker_url", "broker_transport_options")
     saved = {key: celery_app.conf[key] for key in keys}
+    saved_env = os.environ.get("CELERY_BROKER_URL")
 
     def point(url: str, **transport_options) -> None:
+        # Celery reads CELERY_BROKER_URL from the environment before its configuration
+        # (CI sets it), so the variable has to point at the test's broker too.
+        os.environ["CELERY_BROKER_URL"] = url
         celery_app.conf.update(
             task_always_eager=False, broker_url=url,
             broker_transport_options={"visibility_timeout": 300, "socket_connect_timeout": 1,
@@ -147,6 +152,10 @@ def celery_on():
     try:
         yield point
     finally:
+        if saved_env is None:
+            os.environ.pop("CELERY_BROKER_URL", None)
+        else:
+            os.environ["CELERY_BROKER_URL"] = saved_env
         celery_app.conf.update(saved)
         reset_connections()
         outbox.reset_broker_state()
