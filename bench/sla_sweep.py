@@ -39,7 +39,8 @@ DEPARTMENTS = 10
 AGENTS = 50
 
 
-def prepare_database(url: str, keep: bool) -> None:
+def prepare_database(url: str, keep: bool) -> bool:
+    """Create the database; True when an existing one is kept."""
     import psycopg2
 
     parsed = urlparse(url)
@@ -57,6 +58,7 @@ def prepare_database(url: str, keep: bool) -> None:
         if not exists:
             cursor.execute(f'CREATE DATABASE "{name}"')
     admin.close()
+    return exists
 
 
 def setup_django(url: str) -> None:

@@ -1,11 +1,8 @@
 import logging
-import threading
-import time
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -21,6 +18,7 @@ from aftersales.catalog.selectors import customers_matching
 from aftersales.core.choices import SEVERITY_COLOUR, SLA_STATUS_COLOUR, Channel
 from aftersales.core.exceptions import ConcurrentChange, DomainError
 from aftersales.core.http import PrivateNoStoreMixin, client_ip
+from aftersales.web.ratelimit import over_limit
 
 from . import services
 from .actions import ACTIONS, action_form, available_actions, blocked_actions
@@ -65,33 +63,12 @@ class StaffRequiredMixin(LoginRequiredMixin):
 
 logger = logging.getLogger(__name__)
 
-# Per-process counts used while the shared cache fails: {key: (window start, count)}.
-_local_counts: dict[str, tuple[float, int]] = {}
-_local_counts_lock = threading.Lock()
 
 
 def _rate_limited(request: HttpRequest, bucket: str) -> bool:
-    """True past ``PUBLIC_FORM_RATE_LIMIT`` submissions from one address in the window.
-
-    Counted in the shared cache. When the cache fails, each process counts on its own and
-    says so in the log: a limit per process is weaker, but a customer can still file.
-    """
-    key = f"ratelimit:{bucket}:{client_ip(request)}"
-    window = settings.PUBLIC_FORM_RATE_WINDOW_SECONDS
-    try:
-        cache.add(key, 0, window)
-        count = cache.incr(key)
-    except Exception as error:  # any cache failure; ValueError if the key vanished
-        logger.warning("Rate limit %s: the cache failed (%s); counting in this process",
-                       bucket, error.__class__.__name__)
-        now = time.monotonic()
-        with _local_counts_lock:
-            start, count = _local_counts.get(key, (now, 0))
-            if now - start >= window:
-                start, count = now, 0
-            count += 1
-            _local_counts[key] = (start, count)
-    return count > settings.PUBLIC_FORM_RATE_LIMIT
+    """True past ``PUBLIC_FORM_RATE_LIMIT`` submissions from one address in the window."""
+    return over_limit(bucket, client_ip(request), limit=settings.PUBLIC_FORM_RATE_LIMIT,
+                      window=settings.PUBLIC_FORM_RATE_WINDOW_SECONDS)
 
 
 class PublicComplaintCreateView(View):

@@ -37,8 +37,8 @@ def over_limit(bucket: str, who: str, *, limit: int, window: int) -> bool:
     try:
         cache.add(key, 0, window)
         count = cache.incr(key)
-    except Exception:
-        logger.warning("Rate limit %s falls back to a per-process counter: the cache is "
-                       "unavailable", bucket, exc_info=True)
+    except Exception as error:  # any cache failure; ValueError if the key vanished
+        logger.warning("Rate limit %s: the cache failed (%s); counting in this process",
+                       bucket, error.__class__.__name__)
         count = _local_hit(key, window)
     return count > limit

@@ -10,7 +10,7 @@ from django.conf import settings as django_settings
 from django.urls import reverse
 
 from aftersales.cases.services import form_token_new
-from complaints import views as complaint_views
+from aftersales.web import ratelimit
 from complaints.models import Complaint
 from tests.factories import PASSWORD
 
@@ -45,7 +45,7 @@ def redis_down(settings):
 def cache_raising(settings, monkeypatch):
     """A cache that raises on every call, and no per-process counts left from other tests."""
     settings.CACHES = {"default": {"BACKEND": "tests.reliability.backends.BrokenCache"}}
-    monkeypatch.setattr(complaint_views, "_local_counts", {})
+    monkeypatch.setattr(ratelimit, "_local", {})
 
 
 def test_the_configured_redis_cache_answers_while_redis_is_down():
