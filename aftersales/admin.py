@@ -13,7 +13,14 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.cases.models import CannedResponse
-from aftersales.catalog.models import Order, OrderLine, Product
+from aftersales.catalog.models import (
+    Order,
+    OrderDeal,
+    OrderLine,
+    OrderPayment,
+    Product,
+    ProductPrice,
+)
 from aftersales.notifications.models import Notification
 from aftersales.people.models import Customer, Department, StaffProfile
 from aftersales.people.signin import ThrottledAdminAuthenticationForm
@@ -150,18 +157,34 @@ class StaffProfileAdmin(admin.ModelAdmin):
     raw_id_fields = ("user",)
 
 
+class ProductPriceInline(admin.TabularInline):
+    model = ProductPrice
+    extra = 0
+
+
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
     list_display = ("sku", "name", "category", "model_number", "warranty_months",
                     "in_sanbao_catalogue", "no_reason_return_excluded", "durable")
     list_filter = ("category", "in_sanbao_catalogue", "no_reason_return_excluded", "durable")
     search_fields = ("sku", "name", "model_number")
+    inlines = [ProductPriceInline]
 
 
 class OrderLineInline(admin.TabularInline):
     model = OrderLine
     extra = 0
     autocomplete_fields = ("product",)
+
+
+class OrderDealInline(admin.TabularInline):
+    model = OrderDeal
+    extra = 0
+
+
+class OrderPaymentInline(admin.TabularInline):
+    model = OrderPayment
+    extra = 0
 
 
 @admin.register(Order)
@@ -172,7 +195,7 @@ class OrderAdmin(admin.ModelAdmin):
     date_hierarchy = "placed_at"
     raw_id_fields = ("customer",)
     list_select_related = ("customer",)
-    inlines = [OrderLineInline]
+    inlines = [OrderLineInline, OrderDealInline, OrderPaymentInline]
 
 
 @admin.register(CannedResponse)

@@ -6,7 +6,14 @@ from aftersales.cases.models import (
     TicketSequence,
     TimelineEvent,
 )
-from aftersales.catalog.models import Order, OrderLine, Product
+from aftersales.catalog.models import (
+    Order,
+    OrderDeal,
+    OrderLine,
+    OrderPayment,
+    Product,
+    ProductPrice,
+)
 from aftersales.core.models import OutboxMessage
 from aftersales.followups.models import FollowUp
 from aftersales.notifications.models import Notification
@@ -23,9 +30,12 @@ __all__ = [
     "FollowUp",
     "Notification",
     "Order",
+    "OrderDeal",
     "OrderLine",
+    "OrderPayment",
     "OutboxMessage",
     "Product",
+    "ProductPrice",
     "SlaPolicy",
     "StaffProfile",
     "SubmissionToken",
