@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "bootstrap",
     "django_static_echarts",
     "aftersales",
+    "aftersales.fieldservice",
+    "aftersales.compensation",
     "complaints",
     "returns",
     "delivery",

@@ -20,6 +20,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("files/<int:pk>/", attachment_download, name="attachment"),
     path("c/", include("complaints.urls")),
+    path("r/", include("returns.urls")),
+    path("d/", include("delivery.urls")),
+    path("jobs/", include("aftersales.fieldservice.urls")),
+    path("compensation/", include("aftersales.compensation.urls")),
     path("", include("analytics.urls")),
     path("", include("aftersales.web.urls")),
 ]
