@@ -65,6 +65,22 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 }
 
 
+def grant_role(role: str, permissions: list[str], *, label=None) -> None:
+    """Add a role, or permissions to one; a domain app calls this from ``ready()``.
+
+    A role given a label for the first time is created; the groups are brought up to date
+    on the next ``migrate`` (or ``ensure_roles()``).
+    """
+    if role not in ROLE_PERMISSIONS:
+        if label is None:
+            raise ValueError(f"a new role needs a label: {role}")
+        ROLE_PERMISSIONS[role] = []
+    if label is not None:
+        ROLE_LABELS[role] = label
+    known = set(ROLE_PERMISSIONS[role])
+    ROLE_PERMISSIONS[role] = sorted(known | set(permissions))
+
+
 def ensure_roles_after_migrate(app_config, **kwargs) -> None:
     # Permissions are created app by app; the roles need all of them, so wait for the last.
     from django.apps import apps
