@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 FeedbackHandler = Callable[..., Any]
 # Called with ``ticket_pk=`` and ``follow_up=`` when the survey went unanswered.
 NoResponseHandler = Callable[..., Any]
+# Called with ``origin=`` (the case it comes from), ``actor=`` (an ``Actor``) and
+# ``reason=`` plus kind-specific details; returns the new case, linked by ``origin``.
+SpawnHandler = Callable[..., "Ticket"]
 # How the keys of a timeline event's ``data`` are shown: label and, for codes, choices.
 DetailFields = Mapping[str, tuple[Promise | str, type[TextChoices] | None]]
 
@@ -82,6 +85,7 @@ class CaseKind:
     return_visit_states: frozenset[str] = frozenset()
     portal_entry: PortalEntry | None = None
     demo: DemoSeeding | None = None
+    spawn: SpawnHandler | None = None
 
     def model_class(self) -> type[Ticket]:
         return apps.get_model(self.model)
@@ -146,6 +150,21 @@ def registered_kinds() -> list[CaseKind]:
 
 def kind_choices() -> list[tuple[str, str]]:
     return [(kind.code, str(kind.label)) for kind in _KINDS.values()]
+
+
+def spawnable(code: str) -> bool:
+    """Whether a case of this kind can be started from another case (the kind exists)."""
+    kind = find_kind(code)
+    return kind is not None and kind.spawn is not None
+
+
+def spawn_case(code: str, *, origin: Ticket, actor: Any, reason: str = "",
+               **details: Any) -> Ticket:
+    """Start a case of another kind from ``origin``, without importing that kind's app."""
+    kind = get_kind(code)
+    if kind.spawn is None:
+        raise UnknownKind(code)
+    return kind.spawn(origin=origin, actor=actor, reason=reason, **details)
 
 
 def portal_entries() -> list[PortalEntry]:
