@@ -1,4 +1,11 @@
 # The application image: web (gunicorn), Celery worker and Celery beat all run from it.
+
+# Front-end libraries (ECharts) from npm, pinned by package-lock.json.
+FROM node:22-slim AS assets
+WORKDIR /assets
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund --ignore-scripts
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -16,6 +23,7 @@ WORKDIR /app
 # Dependencies first, so that a change of code does not reinstall them.
 COPY pyproject.toml ./
 RUN pip install .
+COPY --from=assets /assets/node_modules ./node_modules
 
 COPY . .
 RUN if [ -d locale ]; then python manage.py compilemessages -v 0 --ignore=var; fi \

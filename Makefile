@@ -19,7 +19,7 @@ PYTEST_ARGS ?=
 export VENV PY HOST PORT
 
 .DEFAULT_GOAL := help
-.PHONY: help setup install messages run test lint bench clean distclean
+.PHONY: help setup install assets messages run test lint bench clean distclean
 
 help:
 	@echo "make run        set up, load demo data once, run web + worker; Ctrl-C stops"
@@ -82,7 +82,20 @@ export COMPILE_MESSAGES
 messages: $(STAMP)
 	@bash -c 'eval "$$COMPILE_MESSAGES"'
 
-setup: $(STAMP) messages
+# Front-end libraries (ECharts) from npm, reinstalled when package.json changes. Without npm
+# the pages still work: the dashboard shows its numbers as tables.
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  echo "==> installing front-end packages (npm ci)"; \
+	  npm ci --no-audit --no-fund --ignore-scripts --loglevel=error && touch $@ \
+	    || echo "!!  npm ci failed: the dashboard's charts are not drawn (its tables are)." >&2; \
+	else \
+	  echo "!!  npm is missing: the dashboard's charts are not drawn (its tables are)." >&2; \
+	fi
+
+assets: node_modules/.installed
+
+setup: $(STAMP) messages assets
 	@echo "==> migrating the database"
 	@$(MANAGE) migrate --noinput -v 0
 	@echo "==> collecting static files"

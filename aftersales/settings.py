@@ -45,7 +45,6 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "bootstrap",
-    "django_static_echarts",
     "aftersales",
     "aftersales.fieldservice",
     "aftersales.compensation",
@@ -166,6 +165,10 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Front-end libraries installed from npm at build time (package.json), never committed.
+_ECHARTS_DIST = BASE_DIR / "node_modules" / "echarts" / "dist"
+if _ECHARTS_DIST.is_dir():
+    STATICFILES_DIRS.append(("echarts", _ECHARTS_DIST))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

@@ -39,7 +39,7 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.sla_sweep import prepare_database, setup_django  # noqa: E402
+from bench.seed import prepare_database, setup_django  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/aftersales_bench_kpi"
 DEPARTMENTS = 10

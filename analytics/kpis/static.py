@@ -1,10 +1,10 @@
-"""Where the ECharts library is served from, if the installed package ships it."""
+"""Where the ECharts library is served from, once `make assets` installed it from npm."""
 
 from functools import lru_cache
 
 from django.contrib.staticfiles import finders
 
-# The path django-static-echarts documents for its copy of ECharts.
+# ECharts from npm (package.json), served from node_modules/echarts/dist (settings).
 ECHARTS = "echarts/echarts.min.js"
 
 

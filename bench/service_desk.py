@@ -1,0 +1,352 @@
+"""Benchmark of the service desk on PostgreSQL at a million cases.
+
+Loads (or reuses) the shared bench database of ``bench/seed.py``: 1,000,000 complaints, 3 %
+open, 9 timeline events each, the two newest open ones with 10 and 500 events. Then:
+
+* **inbox**: every tab, its first page and a deep page (page 200, or the last one when the
+  tab is shorter), a search by phone and one by order number, through the whole Django
+  stack in this process: median wall time, this process's CPU, SQL time, queries, rows;
+* **EXPLAIN ANALYZE** of each tab's page query and count query, to show each is an index
+  scan that delivers the order (no sort of the open set);
+* **case page** with 10 and with 500 events;
+* **public submit**: gunicorn with 2 sync workers on this database, the public complaint
+  form posted by 4 client threads for a bounded time; requests per second, and complaints
+  created per successful response (must be exactly 1);
+* the load average before and after each part.
+
+Targets (issue: service desk): inbox ≤ 50 ms for every tab, first and deep page, and for a
+search; case page ≤ 40 ms with 10 events and ≤ 80 ms with 500; public submit ≥ 170 req/s in
+≤ 12 queries.
+
+Usage (PostgreSQL on 127.0.0.1, user postgres, trust auth; Redis on 127.0.0.1:6379):
+
+    .venv/bin/python bench/service_desk.py                 # load 1,000,000 and measure
+    .venv/bin/python bench/service_desk.py --keep          # reuse a loaded database
+    .venv/bin/python bench/service_desk.py --keep --skip-submit
+
+``BENCH_DESK_DATABASE_URL`` names the database (default
+``postgres://postgres@127.0.0.1:5432/aftersales_bench_desk``, shared with bench/ledger.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.seed import load, prepare_database, reference_data, setup_django  # noqa: E402
+
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/aftersales_bench_desk"
+RUNS = 15
+DEEP_PAGE = 200
+SUBMIT_THREADS = 4
+SUBMIT_SECONDS = 20
+SUBMIT_MAX_REQUESTS = 6000
+PORT = 8765
+
+
+def load_average() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+ROW_MARKER = 'class="inbox-subject"'
+
+
+def median_ms(client, url: str, runs: int = RUNS, row_marker: str = ROW_MARKER) -> dict:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    response = client.get(url)  # warm the plan cache and templates
+    assert response.status_code == 200, (url, response.status_code)
+    wall, cpu, sql = [], [], []
+    for _ in range(runs):
+        with CaptureQueriesContext(connection) as captured:
+            started, started_cpu = time.perf_counter(), time.process_time()
+            response = client.get(url)
+            wall.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.process_time() - started_cpu) * 1000)
+        sql.append(sum(float(q["time"]) for q in captured.captured_queries) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    return {"wall": statistics.median(wall), "cpu": statistics.median(cpu),
+            "sql": statistics.median(sql), "queries": len(captured.captured_queries),
+            "rows": response.content.decode().count(row_marker)}
+
+
+def report(label: str, result: dict) -> None:
+    print(f"  {label:<44} {result['wall']:7.1f} ms wall {result['cpu']:6.1f} ms CPU "
+          f"{result['sql']:6.1f} ms SQL {result['queries']:3d} queries {result['rows']:3d} rows",
+          flush=True)
+
+
+def users() -> dict:
+    from django.contrib.auth import get_user_model
+
+    user_model = get_user_model()
+    return {"supervisor": user_model.objects.get(username="bench-ledger-super"),
+            "handler": user_model.objects.get(username="bench-ledger-h0")}
+
+
+def tab_sizes(user) -> dict[str, int]:
+    from aftersales.cases.inbox import TABS, InboxQuery, inbox_queryset
+
+    return {tab: inbox_queryset(user, InboxQuery(tab=tab)).count() for tab in TABS}
+
+
+def search_url(client, text: str) -> str:
+    response = client.post("/inbox/", {"search": text})
+    assert response.status_code == 302, response.status_code
+    return response["Location"]
+
+
+def measure_inbox(people: dict) -> dict:
+    from django.test import Client
+
+    from aftersales.cases.inbox import PAGE_SIZE, TABS
+
+    results = {}
+    for who in ("supervisor", "handler"):
+        user = people[who]
+        client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+        client.force_login(user)
+        sizes = tab_sizes(user)
+        tabs = TABS if who == "supervisor" else ("mine", "department")
+        for tab in tabs:
+            last = max(1, -(-sizes[tab] // PAGE_SIZE))
+            for page in sorted({1, min(DEEP_PAGE, last)}):
+                result = median_ms(client, f"/inbox/?tab={tab}&page={page}")
+                results[(who, tab, page)] = result
+                report(f"{who} {tab} page {page} of {last} ({sizes[tab]:,})", result)
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    client.force_login(people["supervisor"])
+    for label, text in (("search by phone", "13900000107"),
+                        ("search by order number", "SO00000300")):
+        result = median_ms(client, search_url(client, text))
+        results[("supervisor", label, 1)] = result
+        report(f"supervisor {label}", result)
+    result = median_ms(client, "/inbox/?tab=all_open&kind=COMPLAINT&severity=S2&sort=age")
+    results[("supervisor", "filtered", 1)] = result
+    report("supervisor all_open kind+severity by age", result)
+    return results
+
+
+def explain_inbox(user) -> None:
+    from aftersales.cases.inbox import (
+        COUNT_CAP,
+        PAGE_SIZE,
+        SORTS,
+        TABS,
+        InboxQuery,
+        inbox_queryset,
+    )
+
+    for tab in TABS:
+        qs = inbox_queryset(user, InboxQuery(tab=tab))
+        page_qs = qs.order_by(*SORTS["due"]).values_list("id", flat=True)
+        offset = (DEEP_PAGE - 1) * PAGE_SIZE
+        for label, query in (
+            ("page 1", page_qs[:PAGE_SIZE + 1]),
+            (f"page {DEEP_PAGE}", page_qs[offset:offset + PAGE_SIZE + 1]),
+            ("count", qs.order_by().values("id")[:COUNT_CAP + 1]),
+        ):
+            plan = query.explain(analyze=True) if label != "count" else (
+                qs.order_by().values("id")[:COUNT_CAP + 1].explain(analyze=True))
+            print(f"\n  -- {tab}, {label}")
+            for line in plan.splitlines():
+                print("     " + line)
+            if re.search(r"\bSort\b", plan):
+                print("     !! this plan sorts")
+
+
+def measure_case_pages(people: dict) -> dict:
+    from django.test import Client
+
+    from aftersales.models import Ticket
+
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    client.force_login(people["supervisor"])
+    # The loader gives the two newest cases 10 and 500 events.
+    numbers = [Ticket.objects.filter(tracking_token=f"lb-{i}").values_list("number", flat=True)
+               .get() for i in (0, 1)]
+    results = {}
+    for events, number in zip((10, 500), numbers, strict=True):
+        result = median_ms(client, f"/c/{number}/", row_marker="data-action=")
+        results[events] = result
+        report(f"case page, {events} events ({number})", result)
+    return results
+
+
+# --- public submit ----------------------------------------------------------------------------
+
+def start_server(url: str) -> subprocess.Popen:
+    env = {**os.environ, "DATABASE_URL": url, "DEBUG": "false", "LOG_LEVEL": "WARNING",
+           "PUBLIC_FORM_RATE_LIMIT": "1000000000", "REDIS_URL": "redis://127.0.0.1:6379/9",
+           "CELERY_BROKER_URL": "redis://127.0.0.1:6379/9", "CONN_MAX_AGE": "60"}
+    server = subprocess.Popen(
+        [str(ROOT / ".venv/bin/gunicorn"), "aftersales.wsgi", "--workers", "2",
+         "--bind", f"127.0.0.1:{PORT}", "--access-logfile", "/dev/null", "--log-level",
+         "warning"], cwd=ROOT, env=env, start_new_session=True)
+    for _ in range(100):
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=2)
+            conn.request("GET", "/c/new/")
+            if conn.getresponse().status == 200:
+                return server
+        except OSError:
+            time.sleep(0.2)
+    os.killpg(server.pid, signal.SIGTERM)
+    raise SystemExit("gunicorn did not start")
+
+
+def csrf_pair() -> tuple[str, str]:
+    conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=10)
+    conn.request("GET", "/c/new/")
+    response = conn.getresponse()
+    body = response.read().decode()
+    cookie = next(c for c in response.headers.get_all("Set-Cookie") if c.startswith("csrftoken="))
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1)
+    return cookie.split(";")[0], token
+
+
+def submit_load(tokens: list[str]) -> dict:
+    cookie, csrf = csrf_pair()
+    lock = threading.Lock()
+    statuses: dict[int, int] = {}
+    latencies: list[float] = []
+    deadline = time.perf_counter() + SUBMIT_SECONDS
+
+    def worker() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+        while time.perf_counter() < deadline:
+            with lock:
+                if not tokens:
+                    return
+                token = tokens.pop()
+            body = urllib.parse.urlencode({
+                "csrfmiddlewaretoken": csrf, "form_token": token, "name": "压测客户",
+                "phone": "13800001111", "email": "", "order_number": "",
+                "product": "Electric kettle K1", "category_hint": "QUAL",
+                "description": "The kettle switches itself off after ten seconds.",
+                "customer_request": "Please exchange it.", "website": "",
+            })
+            started = time.perf_counter()
+            conn.request("POST", "/c/new/", body, {
+                "Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie,
+                "Referer": f"http://127.0.0.1:{PORT}/c/new/", "Accept-Language": "zh-hans"})
+            response = conn.getresponse()
+            response.read()
+            with lock:
+                latencies.append(time.perf_counter() - started)
+                statuses[response.status] = statuses.get(response.status, 0) + 1
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=worker) for _ in range(SUBMIT_THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    seconds = time.perf_counter() - started
+    return {"seconds": seconds, "statuses": statuses, "requests": sum(statuses.values()),
+            "p50_ms": statistics.median(latencies) * 1000 if latencies else 0.0}
+
+
+def measure_submit(url: str) -> dict:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from aftersales.cases.services import form_token_new
+    from aftersales.models import Ticket
+
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post("/c/new/", {
+            "form_token": form_token_new(), "name": "压测客户", "phone": "13800001111",
+            "email": "", "order_number": "", "product": "Electric kettle K1",
+            "category_hint": "QUAL", "description": "The kettle switches itself off.",
+            "customer_request": "", "website": ""})
+    assert response.status_code == 302, response.status_code
+    queries = len(captured.captured_queries)
+    print(f"  one public submit in this process: {queries} queries", flush=True)
+
+    tokens = [form_token_new() for _ in range(SUBMIT_MAX_REQUESTS)]
+    before = Ticket.objects.filter(kind="COMPLAINT").count()
+    server = start_server(url)
+    try:
+        print(f"  load average before: {load_average()}", flush=True)
+        result = submit_load(tokens)
+        print(f"  load average after:  {load_average()}", flush=True)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    created = Ticket.objects.filter(kind="COMPLAINT").count() - before
+    ok = result["statuses"].get(302, 0)
+    rate = result["requests"] / result["seconds"]
+    print(f"  {result['requests']:,} posts in {result['seconds']:.1f} s by {SUBMIT_THREADS} "
+          f"threads: {rate:.0f} req/s, p50 {result['p50_ms']:.0f} ms, statuses "
+          f"{result['statuses']}; {created:,} complaints for {ok:,} successful responses "
+          f"({created / ok if ok else 0:.3f} each)", flush=True)
+    return {"queries": queries, "rate": rate, "per_response": created / ok if ok else 0.0}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--keep", action="store_true", help="reuse a filled bench database")
+    parser.add_argument("--skip-submit", action="store_true")
+    parser.add_argument("--no-explain", action="store_true")
+    args = parser.parse_args()
+    url = os.environ.get("BENCH_DESK_DATABASE_URL", DEFAULT_URL)
+    print(f"database: {url}", flush=True)
+    prepare_database(url, args.keep)
+    setup_django(url)
+    load(args.rows, reference_data())
+    people = users()
+
+    print(f"\nInbox over {args.rows:,} complaints (median of {RUNS}; load average "
+          f"{load_average()}):", flush=True)
+    inbox = measure_inbox(people)
+    print(f"\nCase page (load average {load_average()}):", flush=True)
+    cases = measure_case_pages(people)
+    if not args.no_explain:
+        print("\nEXPLAIN ANALYZE of the inbox queries (supervisor):")
+        explain_inbox(people["supervisor"])
+    submit = None
+    if not args.skip_submit:
+        print("\nPublic submit, gunicorn with 2 sync workers:", flush=True)
+        submit = measure_submit(url)
+
+    worst_inbox = max(r["wall"] for r in inbox.values())
+    checks = [
+        (worst_inbox <= 50, f"inbox slowest median {worst_inbox:.1f} ms (target 50 ms)"),
+        (cases[10]["wall"] <= 40, f"case page, 10 events {cases[10]['wall']:.1f} ms (target 40)"),
+        (cases[500]["wall"] <= 80,
+         f"case page, 500 events {cases[500]['wall']:.1f} ms (target 80)"),
+    ]
+    if submit:
+        checks += [
+            (submit["rate"] >= 170, f"public submit {submit['rate']:.0f} req/s (target 170)"),
+            (submit["queries"] <= 12, f"public submit {submit['queries']} queries (budget 12)"),
+            (abs(submit["per_response"] - 1.0) < 1e-9,
+             f"{submit['per_response']:.3f} complaints per successful response (exactly 1)"),
+        ]
+    print()
+    for ok, text in checks:
+        print(f"{'PASS' if ok else 'FAIL'}: {text}")
+    if not all(ok for ok, _ in checks):
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
