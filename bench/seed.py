@@ -73,7 +73,9 @@ def setup_django(url: str) -> None:
     django.setup()
     from django.core.management import call_command
 
-    call_command("migrate", verbosity=0)
+    # The apps the benches read; migrating only them keeps a bench independent of the rest.
+    for app in ("auth", "aftersales", "complaints", "analytics", "axes"):
+        call_command("migrate", app, verbosity=0)
 
 
 
@@ -279,7 +281,7 @@ def load(count: int, ref: dict, *, events: int = 9) -> None:
                 "sla_started_at": received if f["open"] else None,
                 "sla_due_at": due if f["open"] else None,
                 "sla_warn_at": due - timedelta(hours=4) if f["open"] else None,
-                "sla_status": ("breached" if i % 9 == 0 else "running") if f["open"]
+                "sla_status": ("breached" if i % 9 == 0 else "on_track") if f["open"]
                 else "none",
                 "version": 0,
             }

@@ -184,6 +184,10 @@ class Ticket(EncryptedModelMixin, FSMModelMixin, models.Model):
             models.Index("received_at", "id", name="ticket_open_age", condition=Q(is_open=True)),
             models.Index(fields=["customer", "-received_at"], name="ticket_customer_recent"),
             models.Index(fields=["-received_at"], name="ticket_received"),
+            models.Index("closed_at", "id", name="ticket_closed_id",
+                         condition=Q(closed_at__isnull=False)),
+            models.Index("order_number_given", name="ticket_order_given",
+                         condition=~Q(order_number_given="")),
             models.Index(
                 "sla_due_at", name="ticket_sla_due",
                 condition=Q(sla_status__in=["on_track", "at_risk"]),

@@ -77,6 +77,12 @@ class Order(models.Model):
         ordering = ["-placed_at"]
         verbose_name = _("order")
         verbose_name_plural = _("orders")
+        # Volumes per period (orders sold, orders delivered) for the rates of analytics.
+        indexes = [
+            models.Index(fields=["placed_at"], name="order_placed"),
+            models.Index(fields=["signed_at"], name="order_signed",
+                         condition=models.Q(signed_at__isnull=False)),
+        ]
 
     def __str__(self) -> str:
         return self.number
