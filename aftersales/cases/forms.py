@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from aftersales.cases.uploads import allowed_upload_help, check_uploads
 from aftersales.core.choices import Channel, Severity, SlaStatus, Stage
 from aftersales.core.exceptions import InvalidUpload
+from aftersales.core.widgets import FastSelect
 
 PHONE_RE = re.compile(r"^(?:\+?86[- ]?)?(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 
@@ -65,19 +66,19 @@ class HoneypotMixin(forms.Form):
 class InboxFilterForm(forms.Form):
     """The inbox's filters and order; all optional, read from the URL."""
 
-    kind = forms.ChoiceField(label=_("Kind"), required=False)
-    state = forms.ChoiceField(label=_("State"), required=False)
-    stage = forms.ChoiceField(label=_("Stage"), required=False)
-    severity = forms.ChoiceField(label=_("Severity"), required=False)
-    channel = forms.ChoiceField(label=_("Channel"), required=False)
+    kind = forms.ChoiceField(label=_("Kind"), required=False, widget=FastSelect)
+    state = forms.ChoiceField(label=_("State"), required=False, widget=FastSelect)
+    stage = forms.ChoiceField(label=_("Stage"), required=False, widget=FastSelect)
+    severity = forms.ChoiceField(label=_("Severity"), required=False, widget=FastSelect)
+    channel = forms.ChoiceField(label=_("Channel"), required=False, widget=FastSelect)
     department = forms.TypedChoiceField(label=_("Department"), required=False, coerce=int,
-                                        empty_value=None)
+                                        empty_value=None, widget=FastSelect)
     handler = forms.TypedChoiceField(label=_("Handler"), required=False, coerce=int,
-                                     empty_value=None)
-    sla = forms.ChoiceField(label=_("Deadline"), required=False)
+                                     empty_value=None, widget=FastSelect)
+    sla = forms.ChoiceField(label=_("Deadline"), required=False, widget=FastSelect)
     repeat = forms.BooleanField(label=_("Repeat cases only"), required=False)
     regulator = forms.BooleanField(label=_("Regulator cases only"), required=False)
-    sort = forms.ChoiceField(label=_("Order by"), required=False, choices=[
+    sort = forms.ChoiceField(label=_("Order by"), required=False, widget=FastSelect, choices=[
         ("due", _("Due time")), ("priority", _("Priority")), ("age", _("Age (oldest first)")),
     ])
 
@@ -96,7 +97,7 @@ class InboxFilterForm(forms.Form):
         self.fields["sla"].choices = any_ + [
             (value, label) for value, label in SlaStatus.choices if value != SlaStatus.NONE
         ]
-        self.fields["department"].choices = any_ + [(d.pk, d.name) for d in departments]
+        self.fields["department"].choices = any_ + list(departments)
         self.fields["handler"].choices = any_ + handlers
         self.fields["sort"].initial = "due"
 
@@ -112,13 +113,13 @@ class BulkReassignForm(forms.Form):
     """Move the chosen cases to a department and/or a handler."""
 
     department = forms.TypedChoiceField(label=_("Move to department"), required=False,
-                                        coerce=int, empty_value=None)
+                                        coerce=int, empty_value=None, widget=FastSelect)
     assignee = forms.TypedChoiceField(label=_("Assign to"), required=False, coerce=int,
-                                      empty_value=None)
+                                      empty_value=None, widget=FastSelect)
 
     def __init__(self, *args, departments, handlers, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["department"].choices = [("", "—")] + [(d.pk, d.name) for d in departments]
+        self.fields["department"].choices = [("", "—"), *departments]
         self.fields["assignee"].choices = [("", "—"), *handlers]
 
     def clean(self):

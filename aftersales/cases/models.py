@@ -153,7 +153,7 @@ class Ticket(EncryptedModelMixin, FSMModelMixin, models.Model):
                 name="ticket_open_urgency", condition=Q(is_open=True),
             ),
             models.Index(
-                "assignee", "sla_due_at", "priority",
+                "assignee", "sla_due_at", "priority", "id",
                 name="ticket_assignee_urgency", condition=Q(is_open=True),
             ),
             models.Index(
@@ -165,7 +165,7 @@ class Ticket(EncryptedModelMixin, FSMModelMixin, models.Model):
                 condition=Q(is_open=True, is_emergency=True),
             ),
             models.Index(
-                "department", "sla_due_at", "priority",
+                "department", "sla_due_at", "priority", "id",
                 name="ticket_dept_urgency", condition=Q(is_open=True),
             ),
             models.Index(

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404, redirect, render
@@ -61,8 +62,23 @@ def inbox_tabs() -> list[tuple[str, str]]:
     ]
 
 
+PICKER_CACHE_SECONDS = 60
+
+
 def staff_choices() -> list[tuple[int, str]]:
-    """Active staff with a role, as "name (department)": one query."""
+    """Active staff with a role, as "name (department)"; kept for a minute between pages."""
+    return cache.get_or_set("inbox:staff-choices", _staff_choices, PICKER_CACHE_SECONDS)
+
+
+def department_choices() -> list[tuple[int, str]]:
+    return cache.get_or_set(
+        "inbox:department-choices",
+        lambda: list(Department.objects.order_by("name").values_list("pk", "name")),
+        PICKER_CACHE_SECONDS,
+    )
+
+
+def _staff_choices() -> list[tuple[int, str]]:
     people = (
         get_user_model().objects.filter(is_active=True, staff_profile__isnull=False)
         .select_related("staff_profile__department")
@@ -100,7 +116,7 @@ class InboxView(StaffOnlyMixin, View):
         tab = request.GET.get("tab", "all_open")
         if tab not in INBOX_TABS:
             tab = "all_open"
-        departments = list(Department.objects.order_by("name"))
+        departments = department_choices()
         handlers = staff_choices()
         form = InboxFilterForm(request.GET or None, kinds=registered_kinds(),
                                departments=departments, handlers=handlers)
@@ -165,8 +181,9 @@ class InboxBulkView(StaffOnlyMixin, View):
         if not back.startswith(reverse("aftersales:inbox")):
             back = reverse("aftersales:inbox")
         ids = [int(pk) for pk in request.POST.getlist("cases")[:100] if pk.isdigit()]
-        departments = list(Department.objects.order_by("name"))
-        form = BulkReassignForm(request.POST, departments=departments, handlers=staff_choices())
+        # Checked against the people and departments as they are now, not the cached lists.
+        departments = list(Department.objects.order_by("name").values_list("pk", "name"))
+        form = BulkReassignForm(request.POST, departments=departments, handlers=_staff_choices())
         if not ids:
             messages.error(request, _("Choose at least one case."))
             return redirect(back)
@@ -174,8 +191,8 @@ class InboxBulkView(StaffOnlyMixin, View):
             for error in form.non_field_errors() or [_("Choose a department or a handler.")]:
                 messages.error(request, error)
             return redirect(back)
-        department = next((d for d in departments if d.pk == form.cleaned_data["department"]),
-                          None)
+        department = (Department.objects.get(pk=form.cleaned_data["department"])
+                      if form.cleaned_data["department"] else None)
         assignee = None
         if form.cleaned_data["assignee"]:
             assignee = get_user_model().objects.select_related("staff_profile").get(
