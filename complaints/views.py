@@ -296,10 +296,16 @@ class ComplaintPageMixin(StaffRequiredMixin):
                     bound_form=None, note_form=None, status: int = 200) -> HttpResponse:
         user = self.request.user
         offered = available_actions(complaint, user)
+        # Only the action being opened renders its form; the others are links that open it.
+        opened = bound_action or self.request.GET.get("action")
+        if len(offered) == 1:
+            opened = offered[0].name
         actions = []
         for action in offered:
-            form = (bound_form if action.name == bound_action
-                    else action_form(action, complaint, user=user))
+            form = None
+            if action.name == opened:
+                form = (bound_form if action.name == bound_action
+                        else action_form(action, complaint, user=user))
             actions.append((action, form))
         can_note = not complaint.is_read_only and user.has_perm("aftersales.add_note")
         all_events = self.request.GET.get("events") == "all"
@@ -310,7 +316,7 @@ class ComplaintPageMixin(StaffRequiredMixin):
             "has_older_events": has_older,
             "actions": actions,
             "blocked": blocked_actions(complaint, user, offered),
-            "open_action": bound_action,
+            "open_action": opened,
             "note_form": note_form or (NoteForm() if can_note else None),
             "palette": PALETTE,
         }, status=status)

@@ -63,6 +63,11 @@ def inbox_tabs() -> list[tuple[str, str]]:
 
 
 PICKER_CACHE_SECONDS = 60
+INBOX_COLUMNS = {
+    "number": _("Number"), "subject": _("Subject"), "customer": _("Customer"),
+    "severity": _("Severity"), "state": _("State"), "handler": _("Handler"), "age": _("Age"),
+    "deadline": _("Deadline"),
+}
 
 
 def staff_choices() -> list[tuple[int, str]]:
@@ -149,6 +154,8 @@ class InboxView(StaffOnlyMixin, View):
                                                         handlers=handlers)
                                        if may_reassign else None),
             "palette": {"severity": SEVERITY_COLOUR, "sla": SLA_STATUS_COLOUR},
+            # Column names repeated on every row for the phone layout, translated once.
+            "cols": {key: str(label) for key, label in INBOX_COLUMNS.items()},
         }
 
     def get(self, request):

@@ -52,7 +52,7 @@ def replying(build, agent):
 @pytest.mark.django_db
 def test_a_canned_response_option_carries_its_text_with_the_customer_and_number_filled_in(
         client, agent, canned, replying):
-    html = page(client, agent, replying).content.decode()
+    html = page(client, agent, replying, action="reply").content.decode()
 
     filled = f"您好，张三：您的工单{replying.number}已处理完毕。客服Li Na"
     option = re.search(rf'<option value="{canned.pk}"[^>]*>', html).group(0)
@@ -173,7 +173,7 @@ def test_nothing_is_said_to_be_blocked_when_the_action_is_offered(client, build,
 @pytest.mark.django_db
 def test_each_sub_category_option_names_its_category(client, build, agent):
     complaint = build(State.ACCEPTED)
-    html = page(client, agent, complaint).content.decode()
+    html = page(client, agent, complaint, action="classify").content.decode()
     select = re.search(r'<select name="classify-subcategory".*?</select>', html, re.S).group(0)
 
     for category, subcategories in SUBCATEGORIES.items():
@@ -189,8 +189,8 @@ def test_handler_and_responsible_person_lists_show_full_name_and_department(
     handler.first_name, handler.last_name = "Wang", "Wei"
     handler.save()
     make_staff("gone", "handler", quality_dept, is_active=False)
-    classify_page = page(client, agent, build(State.ACCEPTED)).content.decode()
-    plan_page = page(client, handler, build(State.ANALYSING)).content.decode()
+    classify_page = page(client, agent, build(State.ACCEPTED), action="classify").content.decode()
+    plan_page = page(client, handler, build(State.ANALYSING), action="plan").content.decode()
 
     assignees = re.search(r'name="classify-assignee".*?</select>', classify_page, re.S).group(0)
     persons = re.search(r'name="plan-responsible_person".*?</select>', plan_page, re.S).group(0)

@@ -59,13 +59,15 @@ def test_the_case_page_on_a_phone(live_server, settings):
             timeline_top = page.locator("#timeline").bounding_box()["y"]
             assert actions_top < timeline_top
 
-            page.click("#action-reply .card-header button")
+            page.click("#action-reply .card-header a")
+            page.wait_for_url("**action=reply**")
             page.select_option("[name=reply-canned]", str(canned.pk))
             assert page.input_value("[name=reply-text]") == (
                 f"您好张三，工单{replying.number}已处理。")
 
             page.goto(f"{live_server.url}/c/{accepted.number}/")
-            page.click("#action-classify .card-header button")
+            page.click("#action-classify .card-header a")
+            page.wait_for_url("**action=classify**")
             page.select_option("[name=classify-category]", "LOGI")
             enabled = page.eval_on_selector_all(
                 "[name=classify-subcategory] option:not([disabled])",

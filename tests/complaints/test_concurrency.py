@@ -34,8 +34,8 @@ def test_acting_on_a_stale_page_is_refused_and_overwrites_nothing(client, build,
     colleague = Client()
     client.force_login(agent)
     colleague.force_login(supervisor)
-    agent_page = client.get(detail).content.decode()
-    supervisor_page = colleague.get(detail).content.decode()
+    agent_page = client.get(detail, {"action": "accept"}).content.decode()
+    supervisor_page = colleague.get(detail, {"action": "reject"}).content.decode()
 
     accepted = client.post(reverse("complaints:act", args=[complaint.number, "accept"]), {
         "accept-version": version_on_page(agent_page, "accept"),
@@ -63,8 +63,9 @@ def test_the_same_action_twice_from_one_page_happens_once(client, build, agent, 
     colleague = Client()
     client.force_login(agent)
     colleague.force_login(handler)
-    version = version_on_page(client.get(detail).content.decode(), "escalate")
-    assert version_on_page(colleague.get(detail).content.decode(), "escalate") == version
+    opened = {"action": "escalate"}
+    version = version_on_page(client.get(detail, opened).content.decode(), "escalate")
+    assert version_on_page(colleague.get(detail, opened).content.decode(), "escalate") == version
 
     url = reverse("complaints:act", args=[complaint.number, "escalate"])
     first = client.post(url, {"escalate-version": version, "escalate-reason": "Overdue."},

@@ -121,10 +121,13 @@ def _run_action(page, name: str, fill) -> None:
         f"{page.eval_on_selector_all('[id^=action-]', 'els => els.map(e => e.id)')}"
     )
     body = page.locator(f"#form-{name}")
-    if not body.is_visible():
-        card.locator(".card-header button").click()
-        body.wait_for(state="visible")
-        page.wait_for_selector(f"#form-{name}.collapse.show")
+    if body.count() == 0:
+        # Only the opened action's form is rendered; its heading link opens it.
+        card.locator(".card-header a").click()
+        page.wait_for_url(f"**action={name}**")
+        card = page.locator(f"#action-{name}")
+        body = page.locator(f"#form-{name}")
+    body.wait_for(state="visible")
     fill(card)
     with page.expect_navigation() as navigation:
         card.locator(f"button[name=do][value={name}]").click()
