@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,6 +21,7 @@ from aftersales.core.exceptions import DomainError
 from aftersales.core.http import private_no_store
 from aftersales.people import crypto
 from aftersales.people.models import Department
+from aftersales.people.selectors import department_choices, staff_choices
 
 
 @private_no_store
@@ -62,40 +62,11 @@ def inbox_tabs() -> list[tuple[str, str]]:
     ]
 
 
-PICKER_CACHE_SECONDS = 60
 INBOX_COLUMNS = {
     "number": _("Number"), "subject": _("Subject"), "customer": _("Customer"),
     "severity": _("Severity"), "state": _("State"), "handler": _("Handler"), "age": _("Age"),
     "deadline": _("Deadline"),
 }
-
-
-def staff_choices() -> list[tuple[int, str]]:
-    """Active staff with a role, as "name (department)"; kept for a minute between pages."""
-    return cache.get_or_set("inbox:staff-choices", _staff_choices, PICKER_CACHE_SECONDS)
-
-
-def department_choices() -> list[tuple[int, str]]:
-    return cache.get_or_set(
-        "inbox:department-choices",
-        lambda: list(Department.objects.order_by("name").values_list("pk", "name")),
-        PICKER_CACHE_SECONDS,
-    )
-
-
-def _staff_choices() -> list[tuple[int, str]]:
-    people = (
-        get_user_model().objects.filter(is_active=True, staff_profile__isnull=False)
-        .select_related("staff_profile__department")
-        .only("username", "first_name", "last_name", "staff_profile__department__name")
-        .order_by("first_name", "username")
-    )
-    choices = []
-    for person in people:
-        name = person.get_full_name() or person.username
-        department = person.staff_profile.department
-        choices.append((person.pk, f"{name} ({department.name})" if department else name))
-    return choices
 
 
 def _search_token(text: str) -> str:
@@ -189,8 +160,8 @@ class InboxBulkView(StaffOnlyMixin, View):
             back = reverse("aftersales:inbox")
         ids = [int(pk) for pk in request.POST.getlist("cases")[:100] if pk.isdigit()]
         # Checked against the people and departments as they are now, not the cached lists.
-        departments = list(Department.objects.order_by("name").values_list("pk", "name"))
-        form = BulkReassignForm(request.POST, departments=departments, handlers=_staff_choices())
+        form = BulkReassignForm(request.POST, departments=department_choices(fresh=True),
+                                handlers=staff_choices(fresh=True))
         if not ids:
             messages.error(request, _("Choose at least one case."))
             return redirect(back)

@@ -17,14 +17,14 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core import signing
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.core.choices import Channel, Severity, Stage, TicketKind
-from aftersales.models import Department
+from aftersales.core.widgets import FastSelect
 from aftersales.people import crypto
+from aftersales.people.selectors import department_choices, staff_name_choices
 from complaints.choices import Category, Outcome, State, SubCategory
 
 from .kinds import ledger_kinds
@@ -124,11 +124,6 @@ def _blank(choices) -> list:
     return [("", _("All")), *choices]
 
 
-def _staff_users():
-    return (get_user_model().objects.filter(is_active=True, staff_profile__isnull=False)
-            .only("username", "first_name", "last_name").order_by("username"))
-
-
 class LedgerFilterForm(forms.Form):
     """The filter bar. Read from GET; a field with a wrong value is ignored and flagged."""
 
@@ -150,8 +145,7 @@ class LedgerFilterForm(forms.Form):
                                  choices=_blank(Severity.choices))
     stage = forms.ChoiceField(label=_("Stage"), required=False, choices=_blank(Stage.choices))
     state = forms.ChoiceField(label=_("State"), required=False, choices=_blank(State.choices))
-    # Plain choices filled in __init__: one query for the departments and one for the
-    # people of both person fields, where model choice fields would take three.
+    # Plain choices filled in __init__ from the kernel's cached pickers.
     department = forms.TypedChoiceField(label=_("Responsible department"), required=False,
                                         coerce=int, empty_value=None)
     responsible = forms.TypedChoiceField(label=_("Responsible person"), required=False,
@@ -179,11 +173,12 @@ class LedgerFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if type(field.widget) is forms.Select:
+                field.widget = FastSelect(attrs=field.widget.attrs, choices=field.choices)
         self.fields["kind"].choices = [(code, kind.label) for code, kind in ledger_kinds().items()]
-        departments = list(Department.objects.order_by("name").values_list("pk", "name"))
-        self.fields["department"].choices = _blank(departments)
-        people = _blank([(user.pk, user.get_full_name() or user.get_username())
-                         for user in _staff_users()])
+        self.fields["department"].choices = _blank(department_choices())
+        people = _blank(staff_name_choices())
         self.fields["responsible"].choices = people
         self.fields["handler"].choices = people
         for field in self.fields.values():

@@ -12,6 +12,7 @@ All reads here run on ``analytics_db()`` (the read replica when one is configure
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
@@ -365,3 +367,23 @@ def ledger_count(*, user, filters: LedgerFilters, cap: int | None = COUNT_CAP,
     if cap is not None:
         qs = qs[:cap + 1]
     return qs.count()
+
+
+LEDGER_COUNT_CACHE_SECONDS = 60
+
+
+def ledger_count_cached(*, user, filters: LedgerFilters, now: datetime | None = None) -> int:
+    """The page's capped count, kept a minute per person and filters.
+
+    Paging through one filtered ledger asks the same count on every page; a minute old is
+    close enough for "about how many", and the rows themselves are always current.
+    """
+    digest = hashlib.sha256(
+        json.dumps(filters.as_json(), sort_keys=True, default=str).encode()
+    ).hexdigest()
+    key = f"ledger:count:{user.pk}:{digest}"
+    count = cache.get(key)
+    if count is None:
+        count = ledger_count(user=user, filters=filters, now=now)
+        cache.set(key, count, LEDGER_COUNT_CACHE_SECONDS)
+    return count

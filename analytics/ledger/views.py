@@ -38,7 +38,7 @@ from .filters import (
     phone_search_token,
 )
 from .html import filter_fields, rows_html
-from .selectors import COUNT_CAP, ledger_count, ledger_page
+from .selectors import COUNT_CAP, ledger_count_cached, ledger_page
 
 SORTABLE = {"received_at": "received", "replied_at": "replied", "closed_at": "closed"}
 
@@ -80,7 +80,7 @@ class LedgerView(LedgerAccessMixin, View):
         now = timezone.now()
         page = ledger_page(user=request.user, filters=filters, now=now,
                            after=request.GET.get("after"), before=request.GET.get("before"))
-        count = ledger_count(user=request.user, filters=filters, now=now)
+        count = ledger_count_cached(user=request.user, filters=filters, now=now)
         ctx = RowContext(masked=not services.may_see_personal_data(request.user), now=now)
         query = clean_query(request.GET)
         rows = [(row, case_path(row), row_texts(row, ctx)) for row in page.rows]
