@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import time
@@ -43,6 +42,7 @@ from bench.seed import (  # noqa: E402
     SPACING_SECONDS,
     START,
     load,
+    page_timings,
     prepare_database,
     reference_data,
     setup_django,
@@ -55,28 +55,7 @@ PAGE_RUNS = 15
 # --- measuring --------------------------------------------------------------------------------
 
 def median_ms(client, url: str, runs: int = PAGE_RUNS) -> dict:
-    """Median wall time of a request, and how it splits: this process's CPU, SQL time.
-
-    On a shared machine the wall time also holds the wait for a core; the CPU and SQL
-    figures show what the page itself costs.
-    """
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    client.get(url)  # warm: permissions, templates, plan cache
-    wall, cpu, sql = [], [], []
-    for _ in range(runs):
-        with CaptureQueriesContext(connection) as captured:
-            started, started_cpu = time.perf_counter(), time.process_time()
-            response = client.get(url)
-            wall.append((time.perf_counter() - started) * 1000)
-            cpu.append((time.process_time() - started_cpu) * 1000)
-        sql.append(sum(float(q["time"]) for q in captured.captured_queries) * 1000)
-        assert response.status_code == 200, response.status_code
-    rows = response.content.decode().count('<a href="/c/')
-    return {"wall": statistics.median(wall), "max": max(wall), "cpu": statistics.median(cpu),
-            "sql": statistics.median(sql), "queries": len(captured.captured_queries),
-            "rows": rows}
+    return page_timings(client, url, runs=runs, row_marker='<a href="/c/')
 
 
 def deep_cursor(filters, fraction: float = 0.9) -> tuple[str, int]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import os
+import statistics
 import time
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlparse
@@ -370,3 +371,29 @@ def load(count: int, ref: dict, *, events: int = 9) -> None:
             cursor.execute(f"VACUUM ANALYZE {table}")
         cursor.execute("CHECKPOINT")
     print(f"  loaded {count:,} complaints in {time.perf_counter() - started:.0f} s", flush=True)
+
+
+def page_timings(client, url: str, *, runs: int, row_marker: str) -> dict:
+    """Median wall time of a page through the whole Django stack, and how it splits.
+
+    Also this process's CPU and the SQL time, the queries of the last request and how many
+    times ``row_marker`` appears in it. On a shared machine the wall time also holds the
+    wait for a core; the CPU and SQL figures show what the page itself costs.
+    """
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    response = client.get(url)  # warm: permissions, templates, plan cache
+    assert response.status_code == 200, (url, response.status_code)
+    wall, cpu, sql = [], [], []
+    for _ in range(runs):
+        with CaptureQueriesContext(connection) as captured:
+            started, started_cpu = time.perf_counter(), time.process_time()
+            response = client.get(url)
+            wall.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.process_time() - started_cpu) * 1000)
+        sql.append(sum(float(q["time"]) for q in captured.captured_queries) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    return {"wall": statistics.median(wall), "max": max(wall), "cpu": statistics.median(cpu),
+            "sql": statistics.median(sql), "queries": len(captured.captured_queries),
+            "rows": response.content.decode().count(row_marker)}

@@ -46,7 +46,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.seed import load, prepare_database, reference_data, setup_django  # noqa: E402
+from bench.seed import (  # noqa: E402
+    load,
+    page_timings,
+    prepare_database,
+    reference_data,
+    setup_django,
+)
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/aftersales_bench_desk"
 RUNS = 15
@@ -65,23 +71,7 @@ ROW_MARKER = 'class="inbox-subject"'
 
 
 def median_ms(client, url: str, runs: int = RUNS, row_marker: str = ROW_MARKER) -> dict:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    response = client.get(url)  # warm the plan cache and templates
-    assert response.status_code == 200, (url, response.status_code)
-    wall, cpu, sql = [], [], []
-    for _ in range(runs):
-        with CaptureQueriesContext(connection) as captured:
-            started, started_cpu = time.perf_counter(), time.process_time()
-            response = client.get(url)
-            wall.append((time.perf_counter() - started) * 1000)
-            cpu.append((time.process_time() - started_cpu) * 1000)
-        sql.append(sum(float(q["time"]) for q in captured.captured_queries) * 1000)
-        assert response.status_code == 200, (url, response.status_code)
-    return {"wall": statistics.median(wall), "cpu": statistics.median(cpu),
-            "sql": statistics.median(sql), "queries": len(captured.captured_queries),
-            "rows": response.content.decode().count(row_marker)}
+    return page_timings(client, url, runs=runs, row_marker=row_marker)
 
 
 def report(label: str, result: dict) -> None:
