@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Model, QuerySet
 
+from aftersales.cases.kinds import registered_kinds
 from aftersales.core.choices import TicketKind
 
 
@@ -61,6 +62,13 @@ def register_ledger_kind(kind: LedgerKind) -> None:
 def ledger_kinds() -> dict[str, LedgerKind]:
     if not _KINDS:
         _register_builtin()
+    # Every other registered kind is listed with the kernel's facts until it names its own.
+    for kind in registered_kinds():
+        if kind.code not in _KINDS:
+            register_ledger_kind(LedgerKind(
+                code=kind.code, model=kind.model_class(), select_related=KERNEL_JOINED,
+                attach=KERNEL_ATTACHED, deferred=KERNEL_DEFERRED,
+            ))
     return _KINDS
 
 

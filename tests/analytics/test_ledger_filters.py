@@ -203,8 +203,8 @@ def test_a_wrong_value_is_ignored_not_an_error(supervisor):
 def test_kind_filter_offers_the_registered_kinds(supervisor):
     complaint = make_complaint()
     assert numbers(supervisor, "kind=COMPLAINT") == {complaint.number}
-    # A kind that has not joined the ledger yet falls back to complaints, as the form does.
-    assert numbers(supervisor, "kind=RETURN") == {complaint.number}
+    # A kind the ledger does not know is ignored, as the form does: complaints.
+    assert numbers(supervisor, "kind=NOPE") == {complaint.number}
 
 
 def test_compensation_amount_and_plan_do_not_multiply_rows(supervisor, quality_dept):
