@@ -274,6 +274,8 @@ CELERY_BEAT_SCHEDULE.update({
     "calendar-check": {"task": "aftersales.calendar_check", "schedule": 24 * 3600.0},
     # Supervisors' digest of the last 24 hours' breaches (CELERY_TIMEZONE: Asia/Shanghai).
     "breach-digest": {"task": "aftersales.breach_digest", "schedule": crontab(minute=0, hour=8)},
+    # Return orders: refunds owed past T10, advance replacements not sent back.
+    "returns-sweep": {"task": "returns.sweep", "schedule": crontab(minute="*/15")},
 })
 
 # Evidence uploads: limits checked on the file content, not on its name.

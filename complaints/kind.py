@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from aftersales.cases.kinds import CaseKind, DemoSeeding, PortalEntry
+from aftersales.cases.kinds import CaseKind, DemoSeeding, NavLink, PortalEntry
 
 from . import choices as c
 
@@ -117,6 +117,8 @@ COMPLAINT = CaseKind(
         url_name="complaints:public_new",
         order=10,
     ),
+    nav_links=(NavLink(label=_("Register complaint"), url_name="complaints:register",
+                       permission="complaints.register_complaint", new_case=True, order=10),),
     demo=DemoSeeding(option="complaints", default=200, help="how many complaints to create",
                      run=_seed_demo, present=_demo_present),
 )

@@ -44,6 +44,20 @@ class PortalEntry:
 
 
 @dataclass(frozen=True)
+class NavLink:
+    """A staff page of a kind in the top navigation, shown to those with ``permission``.
+
+    Links with ``new_case`` set go under "New case"; the others stand on the bar.
+    """
+
+    label: Promise | str
+    url_name: str
+    permission: str = ""
+    new_case: bool = False
+    order: int = 100
+
+
+@dataclass(frozen=True)
 class DemoSeeding:
     """How ``manage.py seed_demo`` makes demo cases of a kind."""
 
@@ -86,6 +100,7 @@ class CaseKind:
     portal_entry: PortalEntry | None = None
     demo: DemoSeeding | None = None
     spawn: SpawnHandler | None = None
+    nav_links: tuple[NavLink, ...] = ()
 
     def model_class(self) -> type[Ticket]:
         return apps.get_model(self.model)
@@ -150,6 +165,15 @@ def registered_kinds() -> list[CaseKind]:
 
 def kind_choices() -> list[tuple[str, str]]:
     return [(kind.code, str(kind.label)) for kind in _KINDS.values()]
+
+
+def nav_links_for(user) -> tuple[list[NavLink], list[NavLink]]:
+    """(new-case links, other links) of every kind that this person may open."""
+    links = sorted((link for kind in _KINDS.values() for link in kind.nav_links
+                    if not link.permission or user.has_perm(link.permission)),
+                   key=lambda link: link.order)
+    return [link for link in links if link.new_case], [link for link in links
+                                                       if not link.new_case]
 
 
 def spawnable(code: str) -> bool:

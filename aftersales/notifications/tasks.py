@@ -47,7 +47,10 @@ logger = logging.getLogger(__name__)
 
 
 def tracking_url(ticket: Ticket) -> str:
-    return settings.SITE_URL.rstrip("/") + reverse("complaints:track", args=[ticket.tracking_token])
+    """The customer's private link to this case, on its kind's tracking page."""
+    kind = find_kind(ticket.kind)
+    path = kind.tracking_path(ticket.tracking_token) if kind else ""
+    return absolute(path) if path else ""
 
 
 def staff_url(ticket: Ticket) -> str:
