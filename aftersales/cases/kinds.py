@@ -203,6 +203,16 @@ def all_timeline_actions() -> dict[str, Promise | str]:
     return labels
 
 
+def detail_fields_for(action: str) -> dict:
+    """How the facts of an event are shown: its own kind's fields first, when the action
+    belongs to one kind, so one kind's key never relabels another's."""
+    fields = all_detail_fields()
+    for kind in _KINDS.values():
+        if action in kind.timeline_actions:
+            return {**fields, **kind.detail_fields}
+    return fields
+
+
 def all_detail_fields() -> dict:
     fields: dict = {}
     for kind in _KINDS.values():

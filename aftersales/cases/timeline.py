@@ -6,7 +6,7 @@ from django.db.models import TextChoices
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from aftersales.cases.kinds import all_detail_fields, all_timeline_actions
+from aftersales.cases.kinds import all_timeline_actions, detail_fields_for
 from aftersales.core.choices import Channel, FollowUpMethod, Severity
 
 ACTION_LABELS = {
@@ -69,11 +69,11 @@ def _display_value(value, choices: type[TextChoices] | None) -> str:
     return str(value)
 
 
-def event_details(data: dict) -> list[tuple[str, str]]:
+def event_details(data: dict, action: str = "") -> list[tuple[str, str]]:
     """The known, non-empty facts of an event as (label, value), translated now."""
     facts = data.get("new", data) if isinstance(data, dict) else {}
     shown = []
-    for key, (label, choices) in {**DETAIL_FIELDS, **all_detail_fields()}.items():
+    for key, (label, choices) in {**DETAIL_FIELDS, **detail_fields_for(action)}.items():
         value = facts.get(key)
         if value is None or value == "":
             continue

@@ -25,7 +25,7 @@ def action_label(code: str) -> str:
 
 @register.filter
 def event_details(event) -> list[tuple[str, str]]:
-    return _event_details(event.data)
+    return _event_details(event.data, event.action)
 
 
 @register.filter

@@ -5,6 +5,7 @@ it, yet it gets numbers, appears in the inbox with its subject, labels its timel
 and is swept by the SLA sweep.
 """
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -106,6 +107,20 @@ def test_the_new_kinds_timeline_actions_and_details_are_labelled(gadget_kind):
     assert action_label(event.action) == "Gadget poked"
     assert event_label(event.action) == "Gadget poked"
     assert ("Sprockets", "3") in event_details(event.data)
+
+
+def test_a_detail_key_is_labelled_by_the_kind_of_the_event(gadget_kind):
+    """Two kinds may use one key ("reason") for different things; each event shows its own."""
+    widget = replace(GADGET, code="WIDGET", prefix="WD",
+                     timeline_actions={"widgets.widget.poked": "Widget poked"},
+                     detail_fields={"sprockets": ("Widget sprockets", None)})
+    register_kind(widget)
+    try:
+        data = {"sprockets": 3}
+        assert ("Widget sprockets", "3") in event_details(data, "widgets.widget.poked")
+        assert ("Sprockets", "3") in event_details(data, "gadgets.gadget.poked")
+    finally:
+        unregister_kind("WIDGET")
 
 
 def test_the_sweep_breaches_a_case_of_the_new_kind(gadget_kind):
