@@ -2,7 +2,8 @@
 
 Each page is checked in both languages, on a desktop (1366 px) and a phone (390 px) screen:
 the portal, the public complaint form, the tracking page and the 404 page as a customer sees
-them; the inbox, a case page and the ledger as a supervisor sees them. axe-core is the copy
+them; the inbox, a case page and the ledger as a supervisor sees them; and for every other
+kind of case its portal form, a case page, a tracking page and its staff pages. axe-core is the copy
 shipped in the axe-playwright-python package. The findings of every run, of any impact, are
 written to ``test-artifacts/a11y/findings.json``; phone screenshots of the inbox and of the
 case page are saved beside it.
@@ -12,13 +13,18 @@ import json
 import os
 import time
 from collections import Counter
+from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth.models import Group
+from django.core.management import call_command
 from django.test import Client
+from django.urls import reverse
 
+from aftersales.cases.kinds import registered_kinds
+from aftersales.models import Ticket
 from aftersales.people import roles
 from complaints.choices import State
 from tests.factories import DepartmentFactory, complaint_in_state, make_staff
@@ -59,6 +65,28 @@ def _axe_violations(page, script: str) -> list[dict]:
     return page.evaluate("axe.run(document, {resultTypes: ['violations']})")["violations"]
 
 
+def other_kinds_pages(customer_pages: dict, staff_pages: dict, supervisor) -> None:
+    """Every other registered kind of case, from its own demo data: its portal form, a case
+    page and a tracking page, and the staff pages it adds to the navigation."""
+    kinds = [kind for kind in registered_kinds() if kind.code != "COMPLAINT"]
+    options = {kind.demo.option: 2 for kind in kinds if kind.demo}
+    if options:
+        call_command("seed_demo", complaints=0, force=True, stdout=StringIO(), stderr=StringIO(),
+                     **options)
+    for kind in kinds:
+        name = str(kind.label_plural)
+        if kind.portal_entry:
+            customer_pages[f"{name}: portal form"] = reverse(kind.portal_entry.url_name)
+        case = Ticket.objects.filter(kind=kind.code).order_by("-pk").first()
+        if case is not None:
+            staff_pages[f"{name}: case"] = kind.case_path(case.number)
+            if kind.tracking_path(case.tracking_token):
+                customer_pages[f"{name}: tracking"] = kind.tracking_path(case.tracking_token)
+        for link in kind.nav_links:
+            if not link.permission or supervisor.has_perm(link.permission):
+                staff_pages[f"{name}: {link.label}"] = reverse(link.url_name)
+
+
 def _scrolls_sideways(page) -> bool:
     return page.evaluate(
         "document.scrollingElement.scrollWidth > document.documentElement.clientWidth + 1")
@@ -95,6 +123,7 @@ def test_main_pages_have_no_serious_accessibility_findings(live_server):
         "case": f"/c/{case.number}/",
         "ledger": "/ledger/",
     }
+    other_kinds_pages(customer_pages, staff_pages, supervisor)
     base = live_server.url
     shots = _artifacts_dir()
     findings: list[dict] = []
