@@ -75,7 +75,7 @@ def setup_django(url: str) -> None:
     from django.core.management import call_command
 
     # The apps the benches read; migrating only them keeps a bench independent of the rest.
-    for app in ("auth", "aftersales", "complaints", "analytics", "axes"):
+    for app in ("auth", "sessions", "aftersales", "complaints", "analytics", "axes"):
         call_command("migrate", app, verbosity=0)
 
 
