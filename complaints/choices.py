@@ -191,3 +191,97 @@ class CustomerDecision(models.TextChoices):
     CONFIRMED = "CONFIRMED", _("Confirmed by the customer")
     DECLINED = "DECLINED", _("Declined by the customer")
     NOT_NEEDED = "NOT_NEEDED", _("No confirmation needed")
+
+
+# --- price, promotion, coupon and points disputes (domain.md §5.6) ---------------------
+
+class DisputeKind(models.TextChoices):
+    PRICE = "PRICE", _("Price change or error")
+    PROMO = "PROMO", _("Promotion breach")
+    COUPON = "COUPON", _("Coupon or points")
+
+
+DISPUTE_CATEGORIES = frozenset({Category.PRICE, Category.PROMO, Category.COUPON})
+
+
+class DisputeStep(models.TextChoices):
+    RECORDED = "RECORDED", _("Recorded")
+    INVESTIGATED = "INVESTIGATED", _("Cause investigated")
+    DRAFTED = "DRAFTED", _("Solution drafted")
+    AWAIT_CONSENT = "AWAIT_CONSENT", _("Waiting for the customer's consent")
+    DECLINED = "DECLINED", _("Declined by the customer")
+    CONSENTED = "CONSENTED", _("Customer consented")
+    EXECUTED = "EXECUTED", _("Executed")
+
+
+class DisputeCause(models.TextChoices):
+    SYSTEM_ERROR = "SYSTEM_ERROR", _("System error")
+    HUMAN_ERROR = "HUMAN_ERROR", _("Human error")
+    SYSTEM_FAULT = "SYSTEM_FAULT", _("System fault")
+    OPERATOR_ERROR = "OPERATOR_ERROR", _("Operator error")
+
+
+class PromotionClass(models.TextChoices):
+    FALSE_ADVERTISING = "FALSE_ADVERTISING", _("False advertising")
+    PRICE_FRAUD = "PRICE_FRAUD", _("Price fraud")
+    RULE_BREACH = "RULE_BREACH", _("Promotion rule breach")
+
+
+class DisputeRemedy(models.TextChoices):
+    PRICE_DIFFERENCE = "PRICE_DIFFERENCE", _("Refund the price difference")
+    RETURN_REFUND = "RETURN_REFUND", _("Return and refund")
+    COMPENSATE = "COMPENSATE", _("Compensate the customer's loss")
+    REISSUE_COUPON = "REISSUE_COUPON", _("Reissue the coupon")
+    EXTEND_POINTS = "EXTEND_POINTS", _("Extend the points")
+
+
+CAUSES_BY_KIND = {
+    DisputeKind.PRICE: [DisputeCause.SYSTEM_ERROR, DisputeCause.HUMAN_ERROR],
+    DisputeKind.PROMO: [],
+    DisputeKind.COUPON: [DisputeCause.SYSTEM_FAULT, DisputeCause.OPERATOR_ERROR],
+}
+REMEDIES_BY_KIND = {
+    DisputeKind.PRICE: [DisputeRemedy.PRICE_DIFFERENCE, DisputeRemedy.RETURN_REFUND],
+    DisputeKind.PROMO: [DisputeRemedy.COMPENSATE, DisputeRemedy.PRICE_DIFFERENCE,
+                        DisputeRemedy.RETURN_REFUND],
+    DisputeKind.COUPON: [DisputeRemedy.REISSUE_COUPON, DisputeRemedy.EXTEND_POINTS],
+}
+# The handling plan's solution for each remedy, and the compensation ledger's line type
+# (a return-refund is paid by the linked return order, not by a ledger line).
+SOLUTION_OF_REMEDY = {
+    DisputeRemedy.PRICE_DIFFERENCE: SolutionType.PRICE_DIFF,
+    DisputeRemedy.RETURN_REFUND: SolutionType.RETURN_REFUND,
+    DisputeRemedy.COMPENSATE: SolutionType.COMPENSATION,
+    DisputeRemedy.REISSUE_COUPON: SolutionType.COUPON,
+    DisputeRemedy.EXTEND_POINTS: SolutionType.POINTS,
+}
+LINE_TYPE_OF_REMEDY = {
+    DisputeRemedy.PRICE_DIFFERENCE: "PRICE_DIFFERENCE",
+    DisputeRemedy.COMPENSATE: "CASH",
+    DisputeRemedy.REISSUE_COUPON: "REISSUE_COUPON",
+    DisputeRemedy.EXTEND_POINTS: "POINTS_EXTENSION",
+}
+POINTS_REMEDIES = frozenset({DisputeRemedy.EXTEND_POINTS})
+LEDGER_REASON_OF_KIND = {
+    DisputeKind.PRICE: "PRICE_CHANGE",
+    DisputeKind.PROMO: "PROMOTION_BREACH",
+    DisputeKind.COUPON: "COUPON_FAULT",
+}
+# Steps shown on the case page, in order; consent cannot be skipped.
+DISPUTE_PROGRESS = [
+    ("record", _("Record")),
+    ("investigate", _("Investigate the cause")),
+    ("draft", _("Draft the solution")),
+    ("consent", _("Obtain the customer's consent")),
+    ("execute", _("Execute")),
+]
+STEP_INDEX = {
+    DisputeStep.RECORDED: 1, DisputeStep.INVESTIGATED: 2, DisputeStep.DRAFTED: 3,
+    DisputeStep.DECLINED: 3, DisputeStep.AWAIT_CONSENT: 3, DisputeStep.CONSENTED: 4,
+    DisputeStep.EXECUTED: 5,
+}
+
+
+class ConsentVia(models.TextChoices):
+    PORTAL = "PORTAL", _("On the tracking page")
+    PHONE = "PHONE", _("By phone (recorded by an agent)")

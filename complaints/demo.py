@@ -20,6 +20,7 @@ from aftersales.core.exceptions import DomainError
 from aftersales.management import demo_data as d
 from aftersales.management.demo import DemoClock, DemoWorld
 from aftersales.people.models import Customer
+from complaints.models import DisputeDetails
 
 DEFAULT_COMPLAINTS = 200
 
@@ -52,6 +53,7 @@ STEP_HOURS = {
     "start": (0.5, 12), "plan": (4, 40), "decide": (1, 20), "confirm": (0.5, 6),
     "customer": (2, 30), "reply": (2, 40), "feedback": (40, 90), "archive": (0.5, 20),
     "reopen": (1, 24), "resume": (1, 12), "escalate": (1, 24), "note": (0.2, 6),
+    "investigate": (1, 20), "stop": (0.5, 6), "approve_line": (0.5, 8), "execute": (0.5, 12),
 }
 STEPS_TO = {
     "REGISTERED": [], "NOT_ACCEPTED": ["reject"], "ACCEPTED": ["accept"],
@@ -74,6 +76,32 @@ CHANNEL_WEIGHTS = {
     Channel.STORE: 3, Channel.VISIT: 2, Channel.LETTER: 1, Channel.FIELD: 1, Channel.OFFICE: 1,
 }
 SELF_SERVICE_CHANNELS = {Channel.WEBFORM, Channel.MEMBER}
+# Price, promotion and coupon disputes (§5.6): each kind is left in several of these states
+# when the batch is big enough, so every step of the sub-flow shows.
+DISPUTE_TARGETS = {
+    "PRICE": ["ANALYSING", "AWAIT_CUSTOMER", "CLOSED", "IN_PROGRESS"],
+    "PROMO": ["PLAN_APPROVAL", "AWAIT_CUSTOMER", "RESOLVED"],
+    "COUPON": ["ANALYSING", "IN_PROGRESS", "RETURN_VISIT"],
+}
+DISPUTE_MIN_BATCH = 20
+DISPUTE_FINDINGS = {
+    "PRICE": ("价格系统同步促销价时出错，页面价与结算价不一致。",
+              "运营人员配置价保规则时漏选了该商品。"),
+    "PROMO": ("活动页面宣传与实际规则不符，已截图留存页面快照。",
+              "满减活动规则配置错误，部分订单未享受优惠。"),
+    "COUPON": ("优惠券发放系统故障，券模板门槛设置错误。",
+               "客服人员手工发券时选错了券模板。"),
+}
+DISPUTE_CAUSES = {"PRICE": ("SYSTEM_ERROR", "HUMAN_ERROR"),
+                  "COUPON": ("SYSTEM_FAULT", "OPERATOR_ERROR")}
+PROMO_CLASSES = {"FALSE_AD": "FALSE_ADVERTISING", "PRICE_FRAUD": "PRICE_FRAUD",
+                 "RULE_BREACH": "RULE_BREACH"}
+REMEDY_MEASURES = {
+    "PRICE_DIFFERENCE": "核实后按实付价格退还差价{amount}元至原支付账户。",
+    "COMPENSATE": "向客户致歉，活动已下线整改，并给予{amount}元补偿。",
+    "REISSUE_COUPON": "补发一张面额{amount}元的同类优惠券，有效期30天。",
+    "EXTEND_POINTS": "补录并将{points}积分的有效期延长三个月。",
+}
 ON_SPOT_CHANNELS = [Channel.HOTLINE, Channel.ONLINE, Channel.STORE, Channel.VISIT]
 
 
@@ -145,8 +173,34 @@ class ComplaintSeeder(DemoWorld):
             spec.customer = original.customer
             spec.product = original.product
             spec.repeat_of = original
+        if len(specs) >= DISPUTE_MIN_BATCH:
+            self.assign_disputes(specs)
         specs.sort(key=lambda s: s.received_at)
         return specs
+
+    def assign_disputes(self, specs: list[Spec]) -> None:
+        """Make some complaints price, promotion and coupon disputes, one of each kind in
+        several states; the first price dispute's product had its price raised just before
+        a discount, so its price-fraud flag shows."""
+        rng = self.rng
+        free = [s for s in specs if "on_spot" not in s.flags and s.repeat_of is None
+                and s.scenario.category not in ("PRICE", "PROMO", "COUPON")
+                and not any(t is s for t in specs if t.repeat_of is s)]
+        fraud_given = False
+        for category, targets in DISPUTE_TARGETS.items():
+            scenarios = [sc for sc in d.SCENARIOS if sc.category == category]
+            for target in targets:
+                spec = next((s for s in free if s.target == target), None)
+                if spec is None:
+                    continue
+                free.remove(spec)
+                spec.scenario = rng.choice(scenarios)
+                spec.flags -= {"not_liable", "plan_returned"}
+                if spec.product is None:
+                    spec.product = rng.choice([p for p in d.PRODUCTS if not p.big])
+                if category == "PRICE" and not fraud_given:
+                    spec.flags.add("price_fraud")
+                    fraud_given = True
 
     def spec_for(self, target: str, received_at: datetime, scenario: d.Scenario) -> Spec:
         rng = self.rng
@@ -252,6 +306,8 @@ class ComplaintSeeder(DemoWorld):
                 spec.order = spec.repeat_of.order
             else:
                 spec.order = self.make_order(customer, spec.product, spec.received_at)
+        if "price_fraud" in spec.flags and spec.order is not None and spec.product is not None:
+            self.raise_before_discount(spec)
         values = self.text_values(spec)
         description = rng.choice(spec.scenario.texts).format(**values).strip()
         self_service = spec.channel in SELF_SERVICE_CHANNELS
@@ -277,6 +333,24 @@ class ComplaintSeeder(DemoWorld):
         )
         actor = None if self_service else self.users["agent"]
         return complaint_register(intake=intake, actor=actor)
+
+    def raise_before_discount(self, spec: Spec) -> None:
+        """The product's list price raised the day before a discount back to the old price,
+        around the time the customer bought it (PRICE Art. 16-17 both trip)."""
+        from aftersales.catalog.models import ProductPrice
+
+        product = self.products[spec.product.sku]
+        bought = spec.order.placed_at
+        start = bought - timedelta(hours=3)
+        raised = (spec.product.price * Decimal("1.3")).quantize(Decimal("1"))
+        for kind, price, valid_from, valid_to in [
+            ("LIST", spec.product.price, start - timedelta(days=45), start - timedelta(days=1)),
+            ("LIST", raised, start - timedelta(days=1), start + timedelta(days=5)),
+            ("DEAL", spec.product.price, start, start + timedelta(days=5)),
+            ("LIST", spec.product.price, start + timedelta(days=5), None),
+        ]:
+            ProductPrice.objects.get_or_create(product=product, kind=kind, valid_from=valid_from,
+                                               defaults={"price": price, "valid_to": valid_to})
 
     def handler_for(self, department_code: str):
         by_department = {"QA": "handler", "WH": "warehouse", "LOGI": "logistics",
@@ -339,6 +413,9 @@ class ComplaintSeeder(DemoWorld):
                 date=timezone.localtime(expected).strftime("%m月%d日")),
             expected_by=expected,
         )
+        dispute = DisputeDetails.objects.filter(pk=c.pk).first()
+        if dispute is not None:
+            return self.drive_dispute(c, spec, dispute.kind, handler, department)
         if target == "ANALYSING":
             return c
         if "not_liable" in spec.flags:
@@ -365,6 +442,109 @@ class ComplaintSeeder(DemoWorld):
             outcome="PARTIAL" if rng.random() < 0.1 else "SOLVED",
         )
         return self.after_reply(c, spec)
+
+    # --- price, promotion and coupon disputes (§5.6) ---------------------------------------
+    def drive_dispute(self, c, spec: Spec, kind: str, handler, department):
+        """record (done at classification) → investigate → draft → consent → execute."""
+        from complaints import disputes as ds
+        from complaints import services as s
+
+        rng, clock, target = self.rng, self.clock, spec.target
+        agent = self.users["agent"]
+        spec.flags.discard("plan_returned")
+        if target == "ANALYSING" and rng.random() < 0.4:
+            return c
+        clock.advance(rng, "investigate")
+        found = ds.Investigation(findings=rng.choice(DISPUTE_FINDINGS[kind]))
+        if kind == "PROMO":
+            found.promotion_class = PROMO_CLASSES.get(spec.scenario.subcategory, "RULE_BREACH")
+            found.activity = rng.choice(["双11满1000减100", "618限时秒杀", "买二送一"])
+        else:
+            found.cause = rng.choice(DISPUTE_CAUSES[kind])
+        if kind == "COUPON":
+            found.coupon_code = f"CPN-{rng.randint(100000, 999999)}"
+        c = ds.dispute_investigate(complaint_pk=c.pk, version=c.version, actor=handler,
+                                   found=found)
+        if target == "ANALYSING":
+            return c
+        if kind == "PROMO" and rng.random() < 0.5:
+            c = self.stop_activity(c)
+        c = self.draft_dispute(c, kind, handler, department)
+        if target == "PLAN_APPROVAL":
+            return c
+        c = self.approve_if_needed(c, spec, handler, department)
+        c = self.approve_line(c, handler)
+        if target == "IN_PROGRESS":
+            return c
+        clock.advance(rng, "confirm")
+        c = s.complaint_request_confirmation(
+            complaint_pk=c.pk, version=c.version, actor=agent,
+            message=f"您好，我们的处理方案是：{c.current_plan.measures}请在查询页面确认是否同意。")
+        if target == "AWAIT_CUSTOMER":
+            return c
+        if "customer_declined" in spec.flags:
+            clock.advance(rng, "customer")
+            c = s.complaint_customer_decide(complaint_pk=c.pk, **self.proposal(c), agree=False,
+                                            comment=rng.choice(d.DECLINES))
+            c = self.draft_dispute(c, kind, handler, department, more=True)
+            c = self.approve_if_needed(c, spec, handler, department)
+            c = self.approve_line(c, handler)
+            clock.advance(rng, "confirm")
+            c = s.complaint_request_confirmation(
+                complaint_pk=c.pk, version=c.version, actor=agent,
+                message=f"您好，方案已调整为：{c.current_plan.measures}请确认是否同意。")
+        clock.advance(rng, "customer")
+        if rng.random() < 0.6:
+            c = s.complaint_customer_decide(complaint_pk=c.pk, **self.proposal(c), agree=True)
+        else:
+            c = s.complaint_record_phone_consent(
+                complaint_pk=c.pk, version=c.version, actor=agent, **self.proposal(c),
+                agree=True, note="客户来电确认同意方案。")
+        if kind == "PROMO" and DisputeDetails.objects.get(pk=c.pk).activity_stopped_at is None:
+            c = self.stop_activity(c)
+        clock.advance(rng, "execute")
+        c = ds.dispute_execute(complaint_pk=c.pk, version=c.version, actor=agent,
+                               note="已按方案执行。")
+        clock.advance(rng, "reply")
+        c = s.complaint_reply(complaint_pk=c.pk, version=c.version, actor=agent,
+                              text=rng.choice(d.REPLIES).format(measures=c.current_plan.measures),
+                              outcome="SOLVED")
+        return self.after_reply(c, spec)
+
+    def stop_activity(self, c):
+        from complaints import disputes as ds
+
+        self.clock.advance(self.rng, "stop")
+        return ds.dispute_stop_activity(complaint_pk=c.pk, version=c.version,
+                                        actor=self.users["supervisor"],
+                                        note="市场部已下线该活动并修正活动规则。")
+
+    def draft_dispute(self, c, kind: str, handler, department, *, more: bool = False):
+        from complaints import disputes as ds
+
+        rng = self.rng
+        self.clock.advance(rng, "plan")
+        remedy = rng.choice({"PRICE": ["PRICE_DIFFERENCE"], "PROMO": ["COMPENSATE"],
+                             "COUPON": ["REISSUE_COUPON", "EXTEND_POINTS"]}[kind])
+        amount = Decimal(rng.choice([20, 30, 50, 60]) + (30 if more else 0))
+        points = rng.choice([500, 1000, 2000]) if remedy == "EXTEND_POINTS" else None
+        draft = ds.Draft(
+            remedy=remedy, amount=Decimal("0.00") if points else amount, points=points,
+            measures=REMEDY_MEASURES[remedy].format(amount=amount, points=points),
+            deadline=self.clock.now() + timedelta(days=rng.randint(2, 7)),
+            responsible_department=department, responsible_person=handler)
+        return ds.dispute_draft(complaint_pk=c.pk, version=c.version, actor=handler,
+                                draft=draft)
+
+    def approve_line(self, c, handler):
+        """The agent approves within the cap; never the person who drafted it."""
+        from complaints import disputes as ds
+
+        approver = self.users["agent"] if handler.pk != self.users["agent"].pk else (
+            self.users["supervisor"])
+        self.clock.advance(self.rng, "approve_line")
+        return ds.dispute_approve_compensation(complaint_pk=c.pk, version=c.version,
+                                               actor=approver)
 
     def submit_plan(self, c, spec: Spec, handler, department):
         from complaints import services as s

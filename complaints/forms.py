@@ -12,13 +12,20 @@ from aftersales.followups.forms import RATING_CHOICES, YES_NO
 from aftersales.models import CannedResponse, Department, Product
 
 from .choices import (
+    CAUSES_BY_KIND,
+    POINTS_REMEDIES,
+    REMEDIES_BY_KIND,
     SUBCATEGORIES,
     Category,
     Cause,
+    DisputeCause,
+    DisputeKind,
+    DisputeRemedy,
     Liability,
     Nature,
     NotAcceptedReason,
     Outcome,
+    PromotionClass,
     RequestType,
     SolutionType,
     SubCategory,
@@ -390,6 +397,41 @@ class NoteOnlyForm(VersionedForm):
                            widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class StartReturnForm(VersionedForm):
+    """A return, exchange or refund for goods on this complaint's order."""
+
+    order_line = forms.TypedChoiceField(label=_("Order line"), coerce=int)
+    request_type = forms.ChoiceField(label=_("Request"), choices=[
+        ("RETURN_REFUND", _("Return and refund")), ("EXCHANGE", _("Exchange")),
+        ("REFUND_ONLY", _("Refund only")),
+    ])
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, initial=1)
+    reason = forms.CharField(label=_("Why"), widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, complaint=None, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lines = {line.pk: line for line in order_lines_of(complaint)} if complaint else {}
+        self.fields["order_line"].choices = [
+            (pk, f"{line.product.name} × {line.quantity}") for pk, line in self.lines.items()]
+
+    def clean(self):
+        cleaned = super().clean()
+        line = self.lines.get(cleaned.get("order_line"))
+        if line is not None and (cleaned.get("quantity") or 0) > line.quantity:
+            self.add_error("quantity", _("More than the order line holds."))
+        cleaned["line"] = line
+        return cleaned
+
+
+def order_lines_of(complaint) -> list:
+    """The lines a return may be started for: the complaint's order, or its one line."""
+    if complaint.order_id:
+        return list(complaint.order.lines.select_related("product").order_by("pk"))
+    if complaint.order_line_id:
+        return [complaint.order_line]
+    return []
+
+
 class ReasonForm(VersionedForm):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -433,3 +475,105 @@ class CustomerFeedbackForm(forms.Form):
         if cleaned.get("satisfied") == "no" and not (cleaned.get("comment") or "").strip():
             self.add_error("comment", _("Please tell us what is still wrong."))
         return cleaned
+
+
+# --- price, promotion, coupon and points disputes (§5.6) ---------------------------------
+
+MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": 0}
+
+
+def _dispute_kind(complaint) -> str:
+    dispute = getattr(complaint, "dispute", None) if complaint is not None else None
+    return dispute.kind if dispute is not None else ""
+
+
+class InvestigateForm(VersionedForm):
+    cause = forms.ChoiceField(label=_("Cause"), choices=DisputeCause.choices, required=False)
+    promotion_class = forms.ChoiceField(
+        label=_("Promotion breach"), choices=[("", "—"), *PromotionClass.choices],
+        required=False)
+    findings = forms.CharField(label=_("What the investigation found"),
+                               widget=forms.Textarea(attrs={"rows": 3}))
+    charged_price = forms.DecimalField(label=_("Price charged (yuan)"), required=False, **MONEY)
+    correct_price = forms.DecimalField(label=_("Price it should have been (yuan)"),
+                                       required=False, **MONEY)
+    was_price = forms.DecimalField(label=_("\"Was\" price shown beside the discount (yuan)"),
+                                   required=False, **MONEY)
+    activity = forms.CharField(label=_("Promotion or activity"), max_length=200,
+                               required=False)
+    coupon_code = forms.CharField(label=_("Coupon code"), max_length=64, required=False)
+    points = forms.IntegerField(label=_("Points concerned"), min_value=0, required=False)
+    files = EvidenceFilesField(
+        label=_("Evidence (page snapshot, advertisement, customer feedback)"))
+
+    def __init__(self, *args, complaint=None, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        kind = _dispute_kind(complaint)
+        if kind == DisputeKind.PROMO:
+            del self.fields["cause"]
+            self.fields["promotion_class"].required = True
+        else:
+            del self.fields["promotion_class"]
+            causes = CAUSES_BY_KIND.get(kind, list(DisputeCause))
+            self.fields["cause"].choices = [(c.value, c.label) for c in causes]
+            self.fields["cause"].required = True
+        if kind == DisputeKind.COUPON:
+            for name in ("charged_price", "correct_price", "was_price", "activity"):
+                del self.fields[name]
+        else:
+            for name in ("coupon_code", "points"):
+                del self.fields[name]
+        if kind == DisputeKind.PRICE:
+            del self.fields["activity"]
+
+
+class DraftForm(VersionedForm):
+    remedy = forms.ChoiceField(label=_("Remedy"), choices=DisputeRemedy.choices)
+    amount = forms.DecimalField(label=_("Amount (yuan)"), initial=0, required=False, **MONEY)
+    points = forms.IntegerField(label=_("Points to extend"), min_value=1, required=False)
+    measures = forms.CharField(label=_("What will be done (the customer reads this)"),
+                               widget=forms.Textarea(attrs={"rows": 3}))
+    liability = forms.ChoiceField(label=_("Liability"), choices=Liability.choices)
+    responsible_department = forms.ModelChoiceField(
+        label=_("Responsible unit"), queryset=Department.objects.filter(active=True))
+    responsible_person = StaffChoiceField(
+        label=_("Responsible person"), required=False, queryset=staff_choices())
+    deadline = forms.DateTimeField(label=_("Deadline"), widget=DATETIME_WIDGET)
+
+    def __init__(self, *args, complaint=None, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        kind = _dispute_kind(complaint)
+        remedies = REMEDIES_BY_KIND.get(kind, list(DisputeRemedy))
+        self.fields["remedy"].choices = [(r.value, r.label) for r in remedies]
+        if not any(r in POINTS_REMEDIES for r in remedies):
+            del self.fields["points"]
+
+    def clean(self):
+        cleaned = super().clean()
+        remedy = cleaned.get("remedy")
+        if remedy in POINTS_REMEDIES:
+            if not cleaned.get("points"):
+                self.add_error("points", _("Give the number of points to extend."))
+            cleaned["amount"] = cleaned.get("amount") or 0
+        elif remedy and remedy != DisputeRemedy.RETURN_REFUND and not cleaned.get("amount"):
+            self.add_error("amount", _("Give the amount in yuan."))
+        return cleaned
+
+
+class ConfirmForm(VersionedForm):
+    """An action with nothing to fill in: the button is the decision."""
+
+
+class PhoneConsentForm(VersionedForm):
+    plan = forms.IntegerField(widget=forms.HiddenInput)
+    plan_version = forms.IntegerField(widget=forms.HiddenInput)
+    agree = forms.ChoiceField(label=_("The customer's answer"), widget=forms.RadioSelect,
+                              choices=[("yes", _("Agrees to the proposal")),
+                                       ("no", _("Declines it"))])
+    note = forms.CharField(label=_("What the customer said, and when"),
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class StopActivityForm(VersionedForm):
+    note = forms.CharField(label=_("How and when the activity was stopped"),
+                           widget=forms.Textarea(attrs={"rows": 2}))

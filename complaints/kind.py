@@ -28,6 +28,13 @@ TIMELINE_ACTIONS = {
     "complaints.complaint.reopened": _("Reopened"),
     "complaints.complaint.resumed": _("Handling resumed"),
     "complaints.complaint.escalated": _("Escalated"),
+    "complaints.complaint.spawned": _("Opened from another case"),
+    "complaints.dispute.recorded": _("Price, promotion or coupon dispute recorded"),
+    "complaints.dispute.fraud_flagged": _("Possible price fraud flagged for legal review"),
+    "complaints.dispute.investigated": _("Cause investigated"),
+    "complaints.dispute.activity_stopped": _("Promotion stopped"),
+    "complaints.dispute.drafted": _("Solution drafted"),
+    "complaints.dispute.executed": _("Solution carried out"),
 }
 
 DETAIL_FIELDS = {
@@ -46,6 +53,21 @@ DETAIL_FIELDS = {
     "needs_approval": (_("Needs approval"), None),
     "outcome": (_("Outcome"), c.Outcome),
     "reason": (_("Reason"), c.NotAcceptedReason),
+    "origin": (_("From case"), None),
+    "dispute": (_("Dispute"), c.DisputeKind),
+    "dispute_step": (_("Dispute step"), c.DisputeStep),
+    "dispute_cause": (_("Cause"), c.DisputeCause),
+    "promotion_class": (_("Promotion breach"), c.PromotionClass),
+    "remedy": (_("Remedy"), c.DisputeRemedy),
+    "points": (_("Points"), None),
+    "return_case": (_("Return order"), None),
+    "activity": (_("Promotion or activity"), None),
+    "via": (_("Answer given"), c.ConsentVia),
+}
+
+NOTIFICATION_LABELS = {
+    "complaints.notify.price_fraud": _("Possible price fraud to review"),
+    "complaints.notify.promotion_breach": _("A promotion breach was reported"),
 }
 
 
@@ -86,6 +108,13 @@ def _demo_present() -> bool:
     return demo_present()
 
 
+def _spawn(*, origin, actor, reason: str = "", **details):
+    """A complaint opened from another kind's case (``spawn_case("COMPLAINT", ...)``)."""
+    from .services import complaint_spawn
+
+    return complaint_spawn(origin=origin, actor=actor, reason=reason, **details)
+
+
 def _no_response(*, ticket_pk: int, follow_up=None):
     from .services import complaint_record_no_response
 
@@ -106,6 +135,7 @@ COMPLAINT = CaseKind(
     on_no_response=_no_response,
     timeline_actions=TIMELINE_ACTIONS,
     detail_fields=DETAIL_FIELDS,
+    notification_labels=NOTIFICATION_LABELS,
     states=c.State,
     state_colours=c.STATE_COLOUR,
     approval_states=frozenset({c.State.PLAN_APPROVAL}),
@@ -121,4 +151,5 @@ COMPLAINT = CaseKind(
                        permission="complaints.register_complaint", new_case=True, order=10),),
     demo=DemoSeeding(option="complaints", default=200, help="how many complaints to create",
                      run=_seed_demo, present=_demo_present),
+    spawn=_spawn,
 )

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from django_fsm import RETURN_VALUE, transition
+from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 
 from aftersales.core.choices import SEVERITIES_NEEDING_PLAN_APPROVAL
 from aftersales.models import Department, Ticket
@@ -16,11 +16,16 @@ from .choices import (
     Category,
     Cause,
     CustomerDecision,
+    DisputeCause,
+    DisputeKind,
+    DisputeRemedy,
+    DisputeStep,
     Liability,
     Nature,
     NotAcceptedReason,
     Outcome,
     PlanStatus,
+    PromotionClass,
     RequestType,
     SolutionType,
     State,
@@ -79,6 +84,28 @@ def customer_agreed_or_not_needed(instance: "Complaint") -> bool:
 def _plan_awaits_customer(instance: "Complaint") -> bool:
     plan = instance.current_plan
     return plan is not None and plan.customer_decision == CustomerDecision.PENDING
+
+
+def dispute_of(complaint: "Complaint") -> "DisputeDetails | None":
+    try:
+        return complaint.dispute
+    except DisputeDetails.DoesNotExist:
+        return None
+
+
+def dispute_executed_or_none(instance: "Complaint") -> bool:
+    # §5.6: a price, promotion or coupon complaint is replied after its remedy is executed.
+    dispute = dispute_of(instance)
+    return dispute is None or dispute.step == DisputeStep.EXECUTED
+
+
+def dispute_ready_for_consent(instance: "Complaint") -> bool:
+    dispute = dispute_of(instance)
+    return dispute is None or dispute.ready_for_consent
+
+
+def _no_dispute(instance: "Complaint") -> bool:
+    return dispute_of(instance) is None
 
 
 def _return_visit_recorded(instance: "Complaint") -> bool:
@@ -194,8 +221,17 @@ class Complaint(Ticket):
 
     @transition(field="state", source=[State.ANALYSING, State.IN_PROGRESS, State.REOPENED],
                 target=RETURN_VALUE(State.PLAN_APPROVAL, State.IN_PROGRESS),
-                permission=_has("complaints.handle_complaint"))
+                permission=_has("complaints.handle_complaint"), conditions=[_no_dispute])
     def submit_plan(self) -> str:
+        return self.plan_target()
+
+    @transition(field="state", source=[State.ANALYSING, State.IN_PROGRESS, State.REOPENED],
+                target=RETURN_VALUE(State.PLAN_APPROVAL, State.IN_PROGRESS),
+                permission=_has("complaints.handle_complaint"))
+    def submit_dispute_plan(self) -> str:
+        return self.plan_target()
+
+    def plan_target(self) -> str:
         if self.plan_needs_approval:
             return State.PLAN_APPROVAL
         return State.IN_PROGRESS
@@ -211,7 +247,8 @@ class Complaint(Ticket):
         pass
 
     @transition(field="state", source=State.IN_PROGRESS, target=State.AWAIT_CUSTOMER,
-                conditions=[_plan_awaits_customer], permission=_can_progress)
+                conditions=[_plan_awaits_customer, dispute_ready_for_consent],
+                permission=_can_progress)
     def request_confirmation(self) -> None:
         pass
 
@@ -226,7 +263,8 @@ class Complaint(Ticket):
 
     # --- reply stage ----------------------------------------------------------------
     @transition(field="state", source=[State.IN_PROGRESS, State.ON_SPOT_RESOLVED],
-                target=State.RESOLVED, conditions=[customer_agreed_or_not_needed],
+                target=State.RESOLVED,
+                conditions=[customer_agreed_or_not_needed, dispute_executed_or_none],
                 permission=_has("complaints.reply_complaint"))
     def reply(self) -> None:
         pass
@@ -326,3 +364,170 @@ class HandlingPlan(models.Model):
 
     def __str__(self) -> str:
         return f"{self.complaint_id} {self.get_solution_type_display()}"
+
+
+def _dispute_in_handling(dispute: "DisputeDetails") -> bool:
+    return dispute.complaint.state in (State.ANALYSING, State.IN_PROGRESS, State.REOPENED)
+
+
+def _can_handle(dispute: "DisputeDetails", user) -> bool:
+    return user.has_perm("complaints.handle_complaint")
+
+
+def _can_execute(dispute: "DisputeDetails", user) -> bool:
+    # Whoever replies to the customer carries out what they agreed to (agents, supervisors).
+    return user.has_perm("complaints.reply_complaint")
+
+
+def _cause_known(dispute: "DisputeDetails") -> bool:
+    return bool(dispute.cause or dispute.promotion_class)
+
+
+def _consent_recorded(dispute: "DisputeDetails") -> bool:
+    return dispute.consented_at is not None
+
+
+def _activity_stopped_or_not_promo(dispute: "DisputeDetails") -> bool:
+    return dispute.kind != DisputeKind.PROMO or dispute.activity_stopped_at is not None
+
+
+def _promo_running(dispute: "DisputeDetails") -> bool:
+    return dispute.kind == DisputeKind.PROMO and dispute.activity_stopped_at is None
+
+
+class DisputeDetails(FSMModelMixin, models.Model):
+    """The fixed steps of a price, promotion, coupon or points complaint (domain.md §5.6):
+    record → investigate the cause → draft the solution → the customer's consent → execute.
+
+    Consent is a step of its own: nothing is executed, and no money moves, before it.
+    """
+
+    complaint = models.OneToOneField(Complaint, on_delete=models.CASCADE, primary_key=True,
+                                     related_name="dispute")
+    kind = models.CharField(_("dispute"), max_length=8, choices=DisputeKind.choices)
+    step = FSMField(_("step"), max_length=16, choices=DisputeStep.choices,
+                    default=DisputeStep.RECORDED, protected=True)
+
+    # What the customer saw and paid (record).
+    charged_price = models.DecimalField(_("price charged (yuan)"), max_digits=12,
+                                        decimal_places=2, null=True, blank=True)
+    correct_price = models.DecimalField(_("price it should have been (yuan)"), max_digits=12,
+                                        decimal_places=2, null=True, blank=True)
+    was_price = models.DecimalField(_("\"was\" price shown (yuan)"), max_digits=12,
+                                    decimal_places=2, null=True, blank=True)
+    activity = models.CharField(_("promotion or activity"), max_length=200, blank=True)
+    coupon_code = models.CharField(_("coupon code"), max_length=64, blank=True)
+    points = models.PositiveIntegerField(_("points concerned"), null=True, blank=True)
+
+    # Investigation.
+    cause = models.CharField(_("cause"), max_length=16, choices=DisputeCause.choices,
+                             blank=True)
+    promotion_class = models.CharField(_("promotion breach"), max_length=20,
+                                       choices=PromotionClass.choices, blank=True)
+    findings = models.TextField(_("findings"), blank=True)
+    investigated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                        null=True, blank=True, related_name="+")
+    investigated_at = models.DateTimeField(_("investigated at"), null=True, blank=True)
+
+    # PRICE Art. 16-17 check over the product's price history, for the legal role.
+    fraud_flagged = models.BooleanField(_("possible price fraud"), default=False)
+    fraud_findings = models.JSONField(_("price-fraud findings"), default=list, blank=True)
+    fraud_checked_at = models.DateTimeField(_("price history checked at"), null=True,
+                                            blank=True)
+
+    # Promotion: the activity is stopped before the remedy is executed.
+    activity_stopped_at = models.DateTimeField(_("activity stopped at"), null=True, blank=True)
+    activity_stopped_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                            null=True, blank=True, related_name="+")
+
+    # The solution and its compensation line in the kernel ledger.
+    remedy = models.CharField(_("remedy"), max_length=20, choices=DisputeRemedy.choices,
+                              blank=True)
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=12, decimal_places=2,
+                                 default=Decimal("0.00"))
+    remedy_points = models.PositiveIntegerField(_("points"), null=True, blank=True)
+    drafted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+")
+    compensation_line_id = models.BigIntegerField(_("compensation line"), null=True,
+                                                  blank=True)
+    compensation_line_version = models.PositiveIntegerField(null=True, blank=True)
+    compensation_approved_at = models.DateTimeField(_("compensation approved at"), null=True,
+                                                    blank=True)
+    return_case = models.ForeignKey(Ticket, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+", verbose_name=_("return order"))
+
+    # Consent and execution.
+    consented_at = models.DateTimeField(_("consented at"), null=True, blank=True)
+    consent_via = models.CharField(_("consent given"), max_length=8, blank=True)
+    consent_note = models.TextField(_("consent note"), blank=True)
+    consent_recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                            null=True, blank=True, related_name="+")
+    executed_at = models.DateTimeField(_("executed at"), null=True, blank=True)
+    executed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                    null=True, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("price, promotion or coupon dispute")
+        verbose_name_plural = _("price, promotion and coupon disputes")
+        permissions = [
+            ("view_price_fraud", _("Can see price-fraud flags (legal review)")),
+            ("stop_promotion", _("Can record that a promotion was stopped")),
+        ]
+        indexes = [
+            models.Index(fields=["fraud_flagged"], name="dispute_fraud_flagged",
+                         condition=Q(fraud_flagged=True)),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="dispute_amount_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id} {self.kind} {self.step}"
+
+    @property
+    def needs_ledger_line(self) -> bool:
+        return self.remedy not in ("", DisputeRemedy.RETURN_REFUND)
+
+    @property
+    def ready_for_consent(self) -> bool:
+        """Drafted, and its compensation line approved when it has one."""
+        return self.step == DisputeStep.DRAFTED and (
+            not self.needs_ledger_line or self.compensation_approved_at is not None)
+
+    @transition(field=step, source=[DisputeStep.RECORDED, DisputeStep.INVESTIGATED],
+                target=DisputeStep.INVESTIGATED, permission=_can_handle,
+                conditions=[_dispute_in_handling])
+    def investigate(self) -> None:
+        pass
+
+    @transition(field=step, source=[DisputeStep.INVESTIGATED, DisputeStep.DRAFTED,
+                                    DisputeStep.DECLINED],
+                target=DisputeStep.DRAFTED, permission=_can_handle,
+                conditions=[_dispute_in_handling, _cause_known])
+    def draft(self) -> None:
+        self.compensation_approved_at = None
+        self.consented_at = None
+
+    @transition(field=step, source=DisputeStep.DRAFTED, target=DisputeStep.AWAIT_CONSENT)
+    def ask_consent(self) -> None:
+        pass
+
+    @transition(field=step, source=DisputeStep.AWAIT_CONSENT, target=DisputeStep.CONSENTED)
+    def consent(self) -> None:
+        pass
+
+    @transition(field=step, source=DisputeStep.AWAIT_CONSENT, target=DisputeStep.DECLINED)
+    def decline(self) -> None:
+        pass
+
+    @transition(field=step, source=DisputeStep.CONSENTED, target=DisputeStep.EXECUTED,
+                permission=_can_execute,
+                conditions=[_consent_recorded, _activity_stopped_or_not_promo])
+    def execute(self) -> None:
+        pass
+
+    @transition(field=step, source=[s for s in DisputeStep.values if s != DisputeStep.EXECUTED],
+                target=None, permission=lambda dispute, user: user.has_perm(
+                    "complaints.stop_promotion"), conditions=[_promo_running])
+    def stop_activity(self) -> None:
+        pass

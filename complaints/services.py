@@ -11,7 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.cases.contacts import ticket_customer_email
-from aftersales.cases.kinds import ticket_subject
+from aftersales.cases.kinds import spawn_case, spawnable, ticket_subject
+from aftersales.cases.selectors import ticket_in_scope
 from aftersales.cases.services import (
     attachments_store,
     submission_bind,
@@ -22,10 +23,11 @@ from aftersales.cases.services import (
     ticket_save,
     ticket_transition,
     timeline_record,
+    transition_allowed,
 )
 from aftersales.cases.uploads import CheckedUpload
 from aftersales.core import outbox
-from aftersales.core.choices import PRIORITY_BY_SEVERITY, Channel, TicketKind
+from aftersales.core.choices import PRIORITY_BY_SEVERITY, Channel, Stage, TicketKind
 from aftersales.core.exceptions import DomainError, PermissionRefused, TransitionRefused
 from aftersales.followups.services import OPEN_STATUSES as FOLLOW_UP_OPEN_STATUSES
 from aftersales.followups.services import SurveyClosed
@@ -34,6 +36,7 @@ from aftersales.models import (
     Department,
     FollowUp,
     Order,
+    OrderLine,
     Product,
     Ticket,
     TimelineEvent,
@@ -44,11 +47,14 @@ from aftersales.sla import clocks as sla
 from .choices import (
     SOLUTIONS_NEEDING_CONFIRMATION,
     SUBCATEGORIES,
+    Category,
     CustomerDecision,
     Outcome,
     PlanStatus,
+    RequestType,
     State,
 )
+from .disputes import dispute_record, on_consent_requested, on_customer_decided
 from .models import Complaint, HandlingPlan, customer_agreed_or_not_needed, is_responsible_person
 
 ACTION = "complaints.complaint.{}".format
@@ -83,6 +89,8 @@ class ComplaintIntake:
     customer: Customer | None = None
     regulator_case_number: str = ""
     language: str = "zh-hans"
+    order_line: OrderLine | None = None
+    origin: Ticket | None = None
 
 
 def find_repeat_of(*, customer: Customer, order: Order | None, category: str,
@@ -111,11 +119,14 @@ def find_repeat_of(*, customer: Customer, order: Order | None, category: str,
 
 def complaint_register(*, intake: ComplaintIntake, actor: Actor,
                        uploads: list[CheckedUpload] = (),
-                       form_token: str | None = None) -> Complaint:
+                       form_token: str | None = None,
+                       check_permission: bool | None = None) -> Complaint:
     """Create a complaint and register it: the ledger number is issued here (§5.1 step 1).
 
     With the ``form_token`` of the form it came from, a second post of the same form returns
-    the complaint the first one made and creates nothing.
+    the complaint the first one made and creates nothing. ``check_permission`` defaults to
+    checking a staff actor's right to register; a complaint opened from another case is
+    registered on that case's authority instead.
     """
     now = timezone.now()
     received_at = intake.received_at or now
@@ -129,11 +140,15 @@ def complaint_register(*, intake: ComplaintIntake, actor: Actor,
             customer=intake.customer,
         )
         order = None
-        if intake.order_number:
+        if intake.order_line is not None:
+            order = intake.order_line.order
+        elif intake.order_number:
             order = Order.objects.filter(number=intake.order_number.strip()).first()
         product = intake.product
-        order_line = None
-        if order is not None:
+        order_line = intake.order_line
+        if order_line is not None:
+            product = product or order_line.product
+        elif order is not None:
             lines = list(order.lines.select_related("product")[:20])
             if product is not None:
                 order_line = next((ln for ln in lines if ln.product_id == product.pk), None)
@@ -162,6 +177,7 @@ def complaint_register(*, intake: ComplaintIntake, actor: Actor,
             received_at=received_at,
             registered_by=actor if getattr(actor, "is_authenticated", False) else None,
             repeat_of=repeat_of,
+            origin=intake.origin,
             language=intake.language,
         )
         complaint.set_contact_given(phone=intake.phone, email=intake.email)
@@ -181,7 +197,8 @@ def complaint_register(*, intake: ComplaintIntake, actor: Actor,
             complaint, "register", actor=actor, action=ACTION("registered"),
             data={"number": complaint.number, "channel": intake.channel,
                   "repeat_of": repeat_of.number if repeat_of else None},
-            customer_visible=True, check_permission=staff,
+            customer_visible=True,
+            check_permission=staff if check_permission is None else check_permission,
         )
         attachments_store(complaint, list(uploads), event=event, customer_visible=True)
         sla.ticket_start_clock(complaint, "first_response", at=received_at)
@@ -271,6 +288,7 @@ def complaint_classify(*, complaint_pk: int, version: int | None, actor: Actor, 
         sla.ticket_start_clock(complaint, "resolution")
         ticket_save(complaint, ["category", "subcategory", "severity", "priority", "is_emergency",
                                 "department", "assignee", "repeat_of", *sla.CLOCK_FIELDS])
+        dispute_record(complaint=complaint, actor=actor)
         _on_commit_notify_staff(complaint, "assigned", "assignee")
         if complaint.is_emergency:
             _on_commit_notify_staff(complaint, "emergency", "supervisors")
@@ -385,6 +403,7 @@ def complaint_request_confirmation(*, complaint_pk: int, version: int | None, ac
             data={"solution": plan.solution_type if plan else "",
                   "compensation": str(plan.compensation_amount) if plan else "0.00"},
         )
+        on_consent_requested(complaint)
         sla.ticket_pause_clock(complaint)
         ticket_save(complaint, sla.CLOCK_FIELDS)
         _on_commit_notify(complaint, "confirmation_requested")
@@ -416,6 +435,29 @@ def complaint_customer_decide(*, complaint_pk: int, plan_pk: int | None,
         raise DomainError(_("Please tell us why the proposal does not work for you."))
     with transaction.atomic():
         complaint = _lock(complaint_pk, None)
+        return _customer_decide(complaint, plan_pk=plan_pk, plan_version=plan_version,
+                                agree=agree, comment=comment, via="PORTAL", actor=None)
+
+
+def complaint_record_phone_consent(*, complaint_pk: int, version: int | None, actor: Actor,
+                                   plan_pk: int | None, plan_version: int | None, agree: bool,
+                                   note: str) -> Complaint:
+    """An agent records the customer's answer given by phone, with the time and a note."""
+    if not note.strip():
+        raise DomainError(_("Note what the customer said on the phone, and when."))
+    with transaction.atomic():
+        complaint = _lock(complaint_pk, version)
+        if not (actor.has_perm("complaints.reply_complaint")
+                and transition_allowed(complaint, "customer_decide", actor)):
+            raise PermissionRefused()
+        return _customer_decide(complaint, plan_pk=plan_pk, plan_version=plan_version,
+                                agree=agree, comment=note, via="PHONE", actor=actor)
+
+
+def _customer_decide(complaint: Complaint, *, plan_pk: int | None, plan_version: int | None,
+                     agree: bool, comment: str, via: str, actor: Actor) -> Complaint:
+    # Called inside the caller's transaction; the block makes that visible to the outbox check.
+    with transaction.atomic():
         plan = (HandlingPlan.objects.select_for_update().get(pk=complaint.current_plan_id)
                 if complaint.current_plan_id else None)
         if plan is None or (plan.pk, plan.version) != (plan_pk, plan_version):
@@ -423,22 +465,24 @@ def complaint_customer_decide(*, complaint_pk: int, plan_pk: int | None,
         if (complaint.state != State.AWAIT_CUSTOMER
                 or plan.customer_decision != CustomerDecision.PENDING):
             raise AlreadyAnswered()
+        staff = actor is not None
         ticket_transition(
-            complaint, "customer_decide", actor=None,
+            complaint, "customer_decide", actor=actor,
             action=ACTION("customer_confirmed" if agree else "customer_declined"),
             note=comment, customer_visible=True, check_permission=False,
-            actor_kind=TimelineEvent.ActorKind.CUSTOMER,
-            data={"plan": plan.pk, "plan_version": plan.version},
+            actor_kind=None if staff else TimelineEvent.ActorKind.CUSTOMER,
+            data={"plan": plan.pk, "plan_version": plan.version, "via": via},
         )
         plan.customer_decision = CustomerDecision.CONFIRMED if agree else CustomerDecision.DECLINED
         plan.customer_decided_at = timezone.now()
         plan.customer_comment = comment
         plan.save(update_fields=["customer_decision", "customer_decided_at", "customer_comment"])
         complaint.current_plan = plan
+        on_customer_decided(complaint, agree=agree, via=via, actor=actor, note=comment)
         sla.ticket_resume_clock(complaint)
         ticket_save(complaint, sla.CLOCK_FIELDS)
         _on_commit_notify_staff(complaint, "customer_decided", "assignee")
-    return complaint
+        return complaint
 
 
 def complaint_resolve_on_spot(*, complaint_pk: int, version: int | None, actor: Actor,
@@ -635,12 +679,99 @@ def complaint_escalate(*, complaint_pk: int, version: int | None, actor: Actor,
     return complaint
 
 
+RETURN_REQUEST_TYPES = ("REFUND_ONLY", "RETURN_REFUND", "EXCHANGE")
+
+
+def complaint_start_return(*, complaint_pk: int, version: int | None, actor: Actor,
+                           order_line: OrderLine | None, request_type: str, quantity: int,
+                           reason: str) -> Ticket:
+    """Start a return, exchange or refund for the complained-of goods, linked to this
+    complaint; the returns side reviews it against the law like any other request."""
+    if not spawnable(TicketKind.RETURN):
+        raise DomainError(_("Returns are not available here."))
+    with transaction.atomic():
+        complaint = _lock(complaint_pk, version)
+        if complaint.is_read_only or not complaint.is_open:
+            raise TransitionRefused(_("A closed complaint cannot start a return."))
+        if complaint.stage != Stage.HANDLE:
+            raise TransitionRefused(_("A return is started while the complaint is handled."))
+        if not (actor.has_perm("complaints.handle_complaint")
+                and ticket_in_scope(actor, complaint)):
+            raise PermissionRefused(_("Only the complaint's handlers can start a return."))
+        if complaint.order_id is None and complaint.order_line_id is None:
+            raise TransitionRefused(_("This complaint has no order to return goods from."))
+    if request_type not in RETURN_REQUEST_TYPES:
+        raise DomainError(_("Choose refund only, return and refund, or exchange."))
+    if not reason.strip():
+        raise DomainError(_("Say why the return is started."))
+    if order_line is None or (order_line.order_id != complaint.order_id
+                              and order_line.pk != complaint.order_line_id):
+        raise DomainError(_("The order line is not on this complaint's order."))
+    return spawn_case(TicketKind.RETURN, origin=complaint, actor=actor, reason=reason,
+                      order_line=order_line, request_type=request_type, quantity=quantity)
+
+
+def complaint_spawn(*, origin: Ticket, actor: Actor, reason: str = "", description: str = "",
+                    category: str = "", customer_request: str = "",
+                    request_type: str = RequestType.QUALITY,
+                    order_line: OrderLine | None = None, **details) -> Complaint:
+    """A complaint opened from another case (a failed inspection, a disputed decline, a
+    delivery incident), registered on that case's authority and linked to it by ``origin``.
+
+    The customer, order, line and product are the origin's unless given; the complaint
+    starts registered, for an agent to accept and classify like any other.
+    """
+    if category and category not in Category.values:
+        raise DomainError(_("Unknown complaint category."))
+    if request_type not in RequestType.values:
+        request_type = RequestType.QUALITY
+    customer = origin.customer
+    line = order_line if order_line is not None else origin.order_line
+    order = line.order if line is not None else origin.order
+    text = (description or reason).strip() or str(_("Opened from case %(number)s")
+                                                   % {"number": origin.number})
+    with transaction.atomic():
+        complaint = complaint_register(
+            intake=ComplaintIntake(
+                name=customer.name, customer=customer,
+                order_number=order.number if order is not None else "",
+                order_line=line, product=origin.product if line is None else None,
+                product_text=origin.product_given, category_hint=category,
+                request_type=request_type, description=text[:5000],
+                customer_request=customer_request, channel=Channel.OTHERDEPT,
+                language=origin.language, origin=origin,
+            ),
+            actor=actor, check_permission=False,
+        )
+        timeline_record(
+            ticket=complaint, action=ACTION("spawned"), actor=actor, note=reason,
+            data={"origin": origin.number, "origin_kind": origin.kind},
+        )
+    return complaint
+
+
 __all__ = [
-    "AlreadyAnswered", "ComplaintIntake", "PermissionRefused", "PlanInput", "ProposalChanged",
-    "complaint_accept", "complaint_archive",
-    "complaint_classify", "complaint_customer_decide", "complaint_decide_plan",
-    "complaint_escalate", "complaint_record_feedback", "complaint_register", "complaint_reject",
-    "complaint_reopen", "complaint_reply", "complaint_request_confirmation",
-    "complaint_resolve_on_spot", "complaint_resume", "complaint_start_handling",
+    "AlreadyAnswered",
+    "ComplaintIntake",
+    "PermissionRefused",
+    "PlanInput",
+    "ProposalChanged",
+    "complaint_accept",
+    "complaint_archive",
+    "complaint_classify",
+    "complaint_customer_decide",
+    "complaint_decide_plan",
+    "complaint_escalate",
+    "complaint_record_feedback",
+    "complaint_record_phone_consent",
+    "complaint_register",
+    "complaint_reject",
+    "complaint_reopen",
+    "complaint_reply",
+    "complaint_request_confirmation",
+    "complaint_resolve_on_spot",
+    "complaint_resume",
+    "complaint_spawn",
+    "complaint_start_handling",
     "complaint_submit_plan",
 ]

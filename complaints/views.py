@@ -21,7 +21,7 @@ from aftersales.core.http import PrivateNoStoreMixin, client_ip
 from aftersales.web.ratelimit import over_limit
 
 from . import services
-from .actions import ACTIONS, action_form, available_actions, blocked_actions
+from .actions import ALL_ACTIONS, action_form, available_actions, blocked_actions
 from .choices import STATE_COLOUR, CustomerDecision, State
 from .forms import (
     CustomerDecisionForm,
@@ -37,6 +37,7 @@ from .selectors import (
     TIMELINE_PAGE,
     complaint_for_page,
     complaint_for_token,
+    dispute_view,
     timeline_for,
     timeline_page,
 )
@@ -150,6 +151,7 @@ class TrackingView(PrivateNoStoreMixin, View):
             "events": timeline_for(complaint, customer_view=True),
             "forms": self._forms(complaint, bound),
             "token": complaint.tracking_token,
+            "dispute": dispute_view(complaint),
             "palette": PALETTE,
         }, status=status)
 
@@ -316,6 +318,7 @@ class ComplaintPageMixin(StaffRequiredMixin):
             "has_older_events": has_older,
             "actions": actions,
             "blocked": blocked_actions(complaint, user, offered),
+            "dispute": dispute_view(complaint),
             "open_action": opened,
             "note_form": note_form or (NoteForm() if can_note else None),
             "palette": PALETTE,
@@ -330,10 +333,11 @@ class ComplaintDetailView(ComplaintPageMixin, View):
 class ComplaintActionView(ComplaintPageMixin, View):
     def post(self, request, number, action):
         complaint = self.get_complaint(number)
-        spec = ACTIONS.get(action)
+        spec = ALL_ACTIONS.get(action)
         if spec is None:
             raise Http404
-        form = action_form(spec, complaint, data=request.POST, user=request.user)
+        form = action_form(spec, complaint, data=request.POST, files=request.FILES,
+                           user=request.user)
         if not form.is_valid():
             return self.render_page(complaint, bound_action=action, bound_form=form, status=400)
         try:

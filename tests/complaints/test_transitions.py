@@ -101,6 +101,9 @@ def valid_input(action: str, complaint: Complaint, people: People, **choices) ->
         "archive": {"note": ""},
         "reopen": {"reason": "The customer called again."},
         "escalate": {"reason": "Overdue."},
+        "start_return": {"line": complaint.order.lines.first() if complaint.order_id else None,
+                         "request_type": "EXCHANGE", "quantity": 1,
+                         "reason": "The heating element failed."},
     }[action]
     return {"version": complaint.version, **data}
 
