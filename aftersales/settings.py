@@ -276,6 +276,9 @@ CELERY_BEAT_SCHEDULE.update({
     "breach-digest": {"task": "aftersales.breach_digest", "schedule": crontab(minute=0, hour=8)},
     # Return orders: refunds owed past T10, advance replacements not sent back.
     "returns-sweep": {"task": "returns.sweep", "schedule": crontab(minute="*/15")},
+    # Repair and installation jobs: service records overdue, T14/T15 overruns, T16 repeats.
+    "fieldservice-sweep": {"task": "fieldservice.sweep", "schedule": 300.0,
+                           "options": {"expires": 290}},
 })
 
 # Evidence uploads: limits checked on the file content, not on its name.

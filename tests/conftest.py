@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 
 from aftersales.celery import app as celery_app
+from aftersales.sla import calendar
 from tests.factories import PASSWORD, DepartmentFactory, complaint_in_state, make_staff
 
 
@@ -19,6 +20,8 @@ def _isolated_media_and_cache(settings):
     eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
     cache.clear()
+    # Each test starts from the configuration in its own database, not a remembered version.
+    calendar._version_seen["at"] = None
     yield
     celery_app.conf.task_always_eager = eager
     cache.clear()

@@ -67,6 +67,13 @@ class InboxQuery:
     search: str = ""
     sort: str = "due"
     filters_used: list[str] = field(default_factory=list)
+    # The search's condition, looked up once for the page and every tab count.
+    _search_condition: Q | None = field(default=None, repr=False, compare=False)
+
+    def search_condition(self) -> Q:
+        if self._search_condition is None:
+            self._search_condition = _search_filter(self.search)
+        return self._search_condition
 
 
 @dataclass
@@ -164,7 +171,7 @@ def inbox_queryset(user, query: InboxQuery, *, tab: str | None = None) -> QueryS
     if query.regulator:
         qs = qs.filter(channel="REGULATOR")
     if query.search:
-        qs = qs.filter(_search_filter(query.search))
+        qs = qs.filter(query.search_condition())
     return qs
 
 

@@ -376,6 +376,7 @@ def watch_configuration() -> None:
 def configuration_changed() -> None:
     """Announce an admin change of hours, days or policies to every process."""
     _state["calendar"] = None
+    _version_seen["at"] = None
     try:
         cache.set(CONFIG_VERSION_KEY, uuid.uuid4().hex, None)
     except Exception:  # a cache outage must not block an admin's save
@@ -384,12 +385,24 @@ def configuration_changed() -> None:
         listener()
 
 
+# Other processes' changes are read from the cache at most once a second: a request that
+# starts several clocks asks once, not once per clock.
+VERSION_CHECK_SECONDS = 1.0
+_version_seen: dict = {"at": None, "value": None}
+
+
 def config_version() -> str | None:
+    now = monotonic_time.monotonic()
+    seen = _version_seen["at"]
+    if seen is not None and now - seen < VERSION_CHECK_SECONDS:
+        return _version_seen["value"]
     try:
-        return cache.get(CONFIG_VERSION_KEY)
+        value = cache.get(CONFIG_VERSION_KEY)
     except Exception:
         logger.exception("Could not read the SLA configuration version")
         return None
+    _version_seen.update(at=now, value=value)
+    return value
 
 
 def _load_calendar() -> BusinessCalendar:

@@ -167,7 +167,7 @@ class LedgerFilterForm(forms.Form):
     sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=[
         ("received", _("Received")), ("replied", _("Replied")), ("closed", _("Closed")),
     ])
-    dir = forms.ChoiceField(label=_("Order"), required=False, choices=[
+    dir = forms.ChoiceField(label=_("Sort direction"), required=False, choices=[
         ("desc", _("Newest first")), ("asc", _("Oldest first")),
     ])
 
