@@ -133,31 +133,37 @@ def measure_inbox(people: dict) -> dict:
 
 
 def explain_inbox(user) -> None:
-    from aftersales.cases.inbox import (
-        COUNT_CAP,
-        PAGE_SIZE,
-        SORTS,
-        TABS,
-        InboxQuery,
-        inbox_queryset,
-    )
+    """EXPLAIN ANALYZE of the statements the inbox really runs: each tab's page of ids
+    (first and deep) and the one statement that counts every tab."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from aftersales.cases.inbox import PAGE_SIZE, SORTS, TABS, InboxQuery, _page_ids, tab_counts
+
+    def explain(sql: str, *, no_bitmaps: bool = False) -> str:
+        with transaction.atomic(), connection.cursor() as cursor:
+            if no_bitmaps:
+                cursor.execute("SET LOCAL enable_bitmapscan = off")
+            cursor.execute("EXPLAIN ANALYZE " + sql)
+            return "\n".join(row[0] for row in cursor.fetchall())
+
+    def show(label: str, plan: str) -> None:
+        print(f"\n  -- {label}")
+        for line in plan.splitlines():
+            print("     " + line)
+        if re.search(r"(^|\s)Sort\b", plan):
+            print("     !! this plan sorts")
 
     for tab in TABS:
-        qs = inbox_queryset(user, InboxQuery(tab=tab))
-        page_qs = qs.order_by(*SORTS["due"]).values_list("id", flat=True)
-        offset = (DEEP_PAGE - 1) * PAGE_SIZE
-        for label, query in (
-            ("page 1", page_qs[:PAGE_SIZE + 1]),
-            (f"page {DEEP_PAGE}", page_qs[offset:offset + PAGE_SIZE + 1]),
-            ("count", qs.order_by().values("id")[:COUNT_CAP + 1]),
-        ):
-            plan = query.explain(analyze=True) if label != "count" else (
-                qs.order_by().values("id")[:COUNT_CAP + 1].explain(analyze=True))
-            print(f"\n  -- {tab}, {label}")
-            for line in plan.splitlines():
-                print("     " + line)
-            if re.search(r"\bSort\b", plan):
-                print("     !! this plan sorts")
+        query = InboxQuery(tab=tab)
+        for page in (1, DEEP_PAGE):
+            with CaptureQueriesContext(connection) as captured:
+                _page_ids(user, query, SORTS["due"], (page - 1) * PAGE_SIZE, PAGE_SIZE + 1)
+            show(f"{tab}, page {page}", explain(captured.captured_queries[-1]["sql"]))
+    with CaptureQueriesContext(connection) as captured:
+        tab_counts(user, InboxQuery())
+    counts = next(q["sql"] for q in captured.captured_queries if q["sql"].startswith("SELECT"))
+    show("tab counts (every tab, one statement)", explain(counts, no_bitmaps=True))
 
 
 def measure_case_pages(people: dict) -> dict:

@@ -24,12 +24,14 @@ from aftersales.cases.services import (
     ticket_transition,
     timeline_record,
 )
+from aftersales.catalog.models import Order
 from aftersales.compensation.choices import Approver, LineState, LineType, Reason
 from aftersales.compensation.models import CompensationLine
 from aftersales.compensation.services import compensation_propose
 from aftersales.core import outbox
 from aftersales.core.choices import Channel, TicketKind
 from aftersales.core.exceptions import DomainError, PermissionRefused, TransitionRefused
+from aftersales.fieldservice.services import installation_offer
 from aftersales.people.models import Customer
 from aftersales.people.services import Actor
 from aftersales.sla import clocks as sla
@@ -451,8 +453,14 @@ def shipment_record_status(*, shipment_pk: int, raw_status: str, at: datetime,
         ShipmentEvent.objects.create(shipment=shipment, at=at, raw_status=raw_status,
                                      status=status, location=location)
         shipment.raw_status, shipment.status = raw_status, status
-        if status == ShipmentStatus.DELIVERED and shipment.delivered_at is None:
+        delivered_now = status == ShipmentStatus.DELIVERED and shipment.delivered_at is None
+        if delivered_now:
             shipment.delivered_at = at
             shipment.signed_for_by = signed_for_by
         shipment.save()
+        if delivered_now:
+            # Sign-for is delivery (ECL Art. 51): the order's return and 三包 periods start.
+            Order.objects.filter(pk=shipment.order_id, signed_at__isnull=True).update(
+                signed_at=at)
+            installation_offer(order_id=shipment.order_id)
     return shipment

@@ -558,3 +558,18 @@ class Signature(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job_id} {self.role}"
+
+
+class InstallationOffer(models.Model):
+    """The booking link sent once an order with goods the seller installs was delivered."""
+
+    order = models.OneToOneField("aftersales.Order", on_delete=models.CASCADE,
+                                 related_name="installation_offer", verbose_name=_("order"))
+    offered_at = models.DateTimeField(_("offered at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("installation offer")
+        verbose_name_plural = _("installation offers")
+
+    def __str__(self) -> str:
+        return f"{self.order_id} @ {self.offered_at:%Y-%m-%d}"

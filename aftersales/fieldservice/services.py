@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -46,6 +47,7 @@ from .choices import (
 from .models import (
     FieldJob,
     InstallationJob,
+    InstallationOffer,
     Part,
     PartUsed,
     Quote,
@@ -949,3 +951,54 @@ def job_reveal_address(*, job_pk: int, actor: Actor) -> str:
         timeline_record(ticket=job, action=ACTION("address_revealed"), actor=actor,
                         data={"area": job.address_area})
     return str(job.address or "")
+
+
+# --- the booking offered when installable goods are delivered ---------------------------
+
+def installation_offer(*, order_id: int) -> bool:
+    """Once an order holding goods the seller installs is delivered, send the customer the
+    booking link, once per order; call inside the transaction that records the delivery."""
+    order = Order.objects.filter(pk=order_id).first()
+    if order is None or not order.seller_installs:
+        return False
+    if not order.lines.filter(product__installable=True).exists():
+        return False
+    if InstallationJob.objects.filter(order_id=order_id).exists():
+        return False
+    _offer, created = InstallationOffer.objects.get_or_create(order=order)
+    if created:
+        outbox.enqueue("fieldservice.offer_installation", [order_id],
+                       key=f"installation-offer:{order_id}")
+    return created
+
+
+def installation_offer_send(*, order_id: int) -> int:
+    """E-mail and text the booking link to the contact on the order; how many were sent."""
+    from django.conf import settings
+    from django.core.mail import send_mail
+    from django.template.loader import render_to_string
+    from django.urls import reverse
+    from django.utils import translation
+
+    from aftersales.notifications.sms import send_sms
+
+    order = Order.objects.select_related("customer").get(pk=order_id)
+    customer = order.customer
+    products = list(order.lines.filter(product__installable=True)
+                    .values_list("product__name", flat=True))
+    url = (settings.SITE_URL.rstrip("/") + reverse("fieldservice:install")
+           + "?" + urlencode({"order": order.number}))
+    sent = 0
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {"order": order, "products": products, "url": url}
+        if customer.email:
+            subject = render_to_string("fieldservice/emails/installation_offer_subject.txt",
+                                       context).strip()
+            body = render_to_string("fieldservice/emails/installation_offer_body.txt", context)
+            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [customer.email])
+            sent += 1
+        if customer.phone:
+            send_sms(customer.phone, render_to_string(
+                "fieldservice/emails/installation_offer_sms.txt", context).strip())
+            sent += 1
+    return sent

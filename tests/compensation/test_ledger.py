@@ -4,7 +4,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -20,6 +20,14 @@ from aftersales.compensation.exceptions import (
 from aftersales.compensation.models import CompensationLine, fraud_damages_amount
 from aftersales.core.exceptions import PermissionRefused, TransitionRefused
 from aftersales.core.models import OutboxMessage
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The messages below are checked in the language they are written in."""
+    with translation.override("en"):
+        yield
+
 
 pytestmark = pytest.mark.django_db
 

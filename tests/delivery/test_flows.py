@@ -4,7 +4,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -21,6 +21,14 @@ from delivery.choices import State
 from delivery.exceptions import AlreadyOffered, NotLate
 from delivery.models import DeliveryIncident, delay_tier
 from tests.delivery.conftest import local
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The messages below are checked in the language they are written in."""
+    with translation.override("en"):
+        yield
+
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from aftersales.cases.kinds import get_kind, spawn_case, spawnable
 from aftersales.core.exceptions import DomainError, PermissionRefused, TransitionRefused
@@ -15,6 +15,14 @@ from returns.choices import Carrier, Reason, RequestType, State
 from returns.models import ReturnOrder
 from tests.factories import CustomerFactory
 from tests.returns.conftest import create, fresh, make_order, walk
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The messages below are checked in the language they are written in."""
+    with translation.override("en"):
+        yield
+
 
 # --- create ---------------------------------------------------------------------------------
 
