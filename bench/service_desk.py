@@ -151,7 +151,8 @@ def explain_inbox(user) -> None:
         print(f"\n  -- {label}")
         for line in plan.splitlines():
             print("     " + line)
-        if re.search(r"(^|\s)Sort\b", plan):
+        # A Sort node (not the "Sort Key" of a Merge Append, which merges ordered scans).
+        if re.search(r"(^|->)\s*Sort\s+\(", plan, re.MULTILINE):
             print("     !! this plan sorts")
 
     for tab in TABS:
@@ -159,6 +160,9 @@ def explain_inbox(user) -> None:
         for page in (1, DEEP_PAGE):
             with CaptureQueriesContext(connection) as captured:
                 _page_ids(user, query, SORTS["due"], (page - 1) * PAGE_SIZE, PAGE_SIZE + 1)
+            if not captured.captured_queries:
+                print(f"\n  -- {tab}, page {page}: nothing to read for this person")
+                continue
             show(f"{tab}, page {page}", explain(captured.captured_queries[-1]["sql"]))
     with CaptureQueriesContext(connection) as captured:
         tab_counts(user, InboxQuery())
