@@ -195,10 +195,11 @@ def tab_counts(user, query: InboxQuery) -> dict[str, int]:
     if parts:
         alias = Ticket.objects.db
         with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
-            if connections[alias].vendor == "postgresql":
+            if connections[alias].vendor == "postgresql" and not query.search:
                 # A capped count wants an index walk that stops at the cap. Bitmap plans read
                 # every match first, and the planner picks them when it underestimates how
-                # many of a department's cases a tab holds (the two are correlated).
+                # many of a department's cases a tab holds (the two are correlated). A search
+                # is the exception: its alternatives are combined from their own indexes.
                 cursor.execute("SET LOCAL enable_bitmapscan = off")
             cursor.execute("SELECT " + ", ".join(sql for _tab, sql in parts), params)  # nosec B608
             counts.update(zip((tab for tab, _sql in parts), cursor.fetchone(), strict=True))
