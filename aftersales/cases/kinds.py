@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
 from django.db.models import TextChoices
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils.functional import Promise
 
 if TYPE_CHECKING:
@@ -114,10 +114,16 @@ class CaseKind:
         return state
 
     def case_path(self, number: str) -> str:
-        try:
-            return reverse(self.detail_url_name, args=[number])
-        except NoReverseMatch:
-            return ""
+        # Reversed once per URL prefix, then filled in: lists link every row to its case.
+        key = (self.detail_url_name, get_script_prefix())
+        template = _CASE_PATHS.get(key)
+        if template is None:
+            try:
+                template = reverse(self.detail_url_name, args=[_SAMPLE_NUMBER])
+            except NoReverseMatch:
+                template = ""
+            _CASE_PATHS[key] = template
+        return template.replace(_SAMPLE_NUMBER, number, 1) if template else ""
 
     def tracking_path(self, token: str) -> str:
         if not self.tracking_url_name:
@@ -129,6 +135,9 @@ class CaseKind:
 
 
 _KINDS: dict[str, CaseKind] = {}
+# A number no case has, to reverse a case page's URL once and fill in the real number.
+_SAMPLE_NUMBER = "ZZ-19700101-0000"
+_CASE_PATHS: dict[tuple[str, str], str] = {}
 
 
 class UnknownKind(LookupError):
