@@ -329,8 +329,9 @@ def main() -> None:
     print(f"\nCase page (load average {load_average()}):", flush=True)
     cases = measure_case_pages(people)
     if not args.no_explain:
-        print("\nEXPLAIN ANALYZE of the inbox queries (supervisor):")
-        explain_inbox(people["supervisor"])
+        for who in ("supervisor", "handler"):
+            print(f"\nEXPLAIN ANALYZE of the inbox queries ({who}):")
+            explain_inbox(people[who])
     submit = None
     if not args.skip_submit:
         print("\nPublic submit, gunicorn with 2 sync workers:", flush=True)

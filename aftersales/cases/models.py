@@ -152,8 +152,10 @@ class Ticket(EncryptedModelMixin, FSMModelMixin, models.Model):
                 "sla_due_at", "priority", "id",
                 name="ticket_open_urgency", condition=Q(is_open=True),
             ),
+            # The department rides along so a handler's own tab (scoped to their department)
+            # is read from the index alone.
             models.Index(
-                "assignee", "sla_due_at", "priority", "id",
+                fields=["assignee", "sla_due_at", "priority", "id"], include=["department"],
                 name="ticket_assignee_urgency", condition=Q(is_open=True),
             ),
             models.Index(
