@@ -117,6 +117,8 @@ class ReturnSeeder:
         warehouse = self.users.get("warehouse")
         if warehouse is not None:
             warehouse.groups.add(Group.objects.get(name="warehouse"))
+            # A user object caches its permissions on first use; read the login afresh.
+            self.users["warehouse"] = type(warehouse).objects.get(pk=warehouse.pk)
         for sku, spec in PRODUCTS.items():
             values = {key: value for key, value in spec.items() if key != "price"}
             self.products[sku], _ = Product.objects.get_or_create(
