@@ -29,8 +29,7 @@ from aftersales.cases.uploads import CheckedUpload
 from aftersales.core import outbox
 from aftersales.core.choices import PRIORITY_BY_SEVERITY, Channel, Stage, TicketKind
 from aftersales.core.exceptions import DomainError, PermissionRefused, TransitionRefused
-from aftersales.followups.services import OPEN_STATUSES as FOLLOW_UP_OPEN_STATUSES
-from aftersales.followups.services import SurveyClosed
+from aftersales.followups.services import follow_up_record, follow_up_take_open
 from aftersales.models import (
     Customer,
     Department,
@@ -559,28 +558,13 @@ def complaint_record_feedback(*, complaint_pk: int, actor: Actor, satisfied: boo
             raise PermissionRefused(
                 _("The person responsible for this complaint may not record its return visit.")
             )
-        open_follow_ups = FollowUp.objects.select_for_update().filter(
-            ticket_id=complaint.pk, status__in=FOLLOW_UP_OPEN_STATUSES)
-        if follow_up is not None:
-            follow_up = open_follow_ups.filter(pk=follow_up.pk).first()
-            if follow_up is None:
-                raise SurveyClosed()
-        else:
-            follow_up = open_follow_ups.order_by("-due_at").first()
+        follow_up = follow_up_take_open(complaint.pk, follow_up)
         if complaint.state != State.RESOLVED:
             raise AlreadyAnswered()
-        if follow_up is None:
-            follow_up = FollowUp(ticket=complaint, due_at=timezone.now())
-        follow_up.status = "ANSWERED"
-        follow_up.method = method
-        follow_up.rating = rating
-        for key, value in (ratings or {}).items():
-            setattr(follow_up, key, value)
-        follow_up.problem_solved = satisfied if problem_solved is None else problem_solved
-        follow_up.comment = comment
-        follow_up.answered_at = timezone.now()
-        follow_up.recorded_by = actor if staff else None
-        follow_up.save()
+        follow_up = follow_up_record(
+            complaint, follow_up, method=method, rating=rating, ratings=ratings,
+            problem_solved=satisfied if problem_solved is None else problem_solved,
+            comment=comment, recorded_by=actor if staff else None)
         data = {"satisfied": satisfied, "rating": rating, "method": method}
         who = {"actor": actor if staff else None, "check_permission": staff,
                "actor_kind": None if staff else TimelineEvent.ActorKind.CUSTOMER}

@@ -29,8 +29,7 @@ from aftersales.core.choices import Channel, DepartmentKind, SlaStatus, TicketKi
 from aftersales.core.exceptions import DomainError, PermissionRefused
 from aftersales.eligibility import Decision, Option, refund_deadline
 from aftersales.eligibility.days import T10_DELIBERATE_DAYS
-from aftersales.followups.services import OPEN_STATUSES as FOLLOW_UP_OPEN_STATUSES
-from aftersales.followups.services import SurveyClosed
+from aftersales.followups.services import SurveyClosed, follow_up_record, follow_up_take_open
 from aftersales.models import (
     Customer,
     Department,
@@ -802,25 +801,10 @@ def return_record_feedback(*, ticket_pk: int, actor: Actor = None, satisfied: bo
         ret = _lock(ticket_pk, None)
         if ret.return_visit_result:
             raise SurveyClosed()
-        open_follow_ups = FollowUp.objects.select_for_update().filter(
-            ticket_id=ret.pk, status__in=FOLLOW_UP_OPEN_STATUSES)
-        if follow_up is not None:
-            follow_up = open_follow_ups.filter(pk=follow_up.pk).first()
-            if follow_up is None:
-                raise SurveyClosed()
-        else:
-            follow_up = open_follow_ups.order_by("-due_at").first() or FollowUp(
-                ticket=ret, due_at=timezone.now())
-        follow_up.status = "ANSWERED"
-        follow_up.method = method
-        follow_up.rating = rating
-        for key, value in (ratings or {}).items():
-            setattr(follow_up, key, value)
-        follow_up.problem_solved = satisfied if problem_solved is None else problem_solved
-        follow_up.comment = comment
-        follow_up.answered_at = timezone.now()
-        follow_up.recorded_by = actor if staff else None
-        follow_up.save()
+        follow_up_record(
+            ret, follow_up_take_open(ret.pk, follow_up), method=method, rating=rating,
+            ratings=ratings, problem_solved=satisfied if problem_solved is None else problem_solved,
+            comment=comment, recorded_by=actor if staff else None)
         ret.return_visit_result = (ReturnVisitResult.SATISFIED if satisfied
                                    else ReturnVisitResult.DISSATISFIED)
         timeline_record(ticket=ret, action=ACTION("return_visit"), note=comment,

@@ -30,8 +30,7 @@ from aftersales.core import outbox
 from aftersales.core.choices import Channel, DepartmentKind, TicketKind
 from aftersales.core.exceptions import DomainError, PermissionRefused, TransitionRefused
 from aftersales.followups.models import FollowUp
-from aftersales.followups.services import OPEN_STATUSES as FOLLOW_UP_OPEN
-from aftersales.followups.services import SurveyClosed
+from aftersales.followups.services import SurveyClosed, follow_up_record, follow_up_take_open
 from aftersales.people.models import Customer, Department
 from aftersales.people.services import Actor, customer_for_intake
 from aftersales.sla import clocks as sla
@@ -841,27 +840,13 @@ def job_record_feedback(*, ticket_pk: int, actor: Actor = None, satisfied: bool,
     kind = Ticket.objects.values_list("kind", flat=True).get(pk=ticket_pk)
     with transaction.atomic():
         job = _lock(kind, ticket_pk)
-        open_follow_ups = FollowUp.objects.select_for_update().filter(
-            ticket_id=job.pk, status__in=FOLLOW_UP_OPEN)
-        if follow_up is not None:
-            follow_up = open_follow_ups.filter(pk=follow_up.pk).first()
-            if follow_up is None:
-                raise SurveyClosed()
-        else:
-            follow_up = open_follow_ups.order_by("-due_at").first()
+        follow_up = follow_up_take_open(job.pk, follow_up)
         if job.state != S.RECORD_FILED:
             raise SurveyClosed()
-        if follow_up is None:
-            follow_up = FollowUp(ticket=job, due_at=timezone.now())
-        follow_up.status = "ANSWERED"
-        follow_up.method = method
-        follow_up.rating = rating
-        for key, value in (ratings or {}).items():
-            setattr(follow_up, key, value)
-        follow_up.problem_solved = satisfied if problem_solved is None else problem_solved
-        follow_up.comment = comment
-        follow_up.answered_at = timezone.now()
-        follow_up.save()
+        follow_up_record(
+            job, follow_up, method=method, rating=rating, ratings=ratings,
+            problem_solved=satisfied if problem_solved is None else problem_solved,
+            comment=comment)
         job.satisfaction = rating
         ticket_transition(job, "record_return_visit", actor=actor,
                           actor_kind=None if actor else "customer", check_permission=bool(actor),

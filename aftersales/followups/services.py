@@ -125,16 +125,41 @@ def follow_up_answer(*, token: str, answer: SurveyAnswer) -> FollowUp:
     return follow_up
 
 
-def _record_answer(follow_up: FollowUp, answer: SurveyAnswer) -> None:
+def follow_up_take_open(ticket_pk: int, follow_up: FollowUp | None = None) -> FollowUp | None:
+    """Under lock, the open follow-up an answer belongs to: the one given (closed: refused),
+    else the case's latest due, else none. Call inside the transaction that locks the case."""
+    open_follow_ups = FollowUp.objects.select_for_update().filter(
+        ticket_id=ticket_pk, status__in=OPEN_STATUSES)
+    if follow_up is None:
+        return open_follow_ups.order_by("-due_at").first()
+    taken = open_follow_ups.filter(pk=follow_up.pk).first()
+    if taken is None:
+        raise SurveyClosed()
+    return taken
+
+
+def follow_up_record(ticket: Ticket, follow_up: FollowUp | None, *, method: str,
+                     rating: int | None, ratings: dict | None, problem_solved: bool | None,
+                     comment: str, recorded_by=None) -> FollowUp:
+    """Write a return visit's answer onto its follow-up (a new one when none was due)."""
+    follow_up = follow_up or FollowUp(ticket=ticket, due_at=timezone.now())
     follow_up.status = FollowUpStatus.ANSWERED
-    follow_up.method = FollowUpMethod.ONLINE
-    follow_up.rating = answer.rating
-    for name, value in answer.ratings.items():
+    follow_up.method = method
+    follow_up.rating = rating
+    for name, value in (ratings or {}).items():
         setattr(follow_up, name, value)
-    follow_up.problem_solved = answer.problem_solved
-    follow_up.comment = answer.comment
+    follow_up.problem_solved = problem_solved
+    follow_up.comment = comment
     follow_up.answered_at = timezone.now()
+    follow_up.recorded_by = recorded_by
     follow_up.save()
+    return follow_up
+
+
+def _record_answer(follow_up: FollowUp, answer: SurveyAnswer) -> None:
+    follow_up_record(follow_up.ticket, follow_up, method=FollowUpMethod.ONLINE,
+                     rating=answer.rating, ratings=answer.ratings,
+                     problem_solved=answer.problem_solved, comment=answer.comment)
     timeline_record(
         ticket=follow_up.ticket, action=ACTION_ANSWERED,
         actor_kind=TimelineEvent.ActorKind.CUSTOMER, note=answer.comment,
