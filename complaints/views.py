@@ -14,9 +14,10 @@ from django.views import View
 from aftersales.cases.contacts import customer_from_choice, sign_customer_choice
 from aftersales.cases.selectors import is_staff_member
 from aftersales.cases.services import ticket_add_note, ticket_customer_add_info
+from aftersales.cases.views import CaseActionMixin
 from aftersales.catalog.selectors import customers_matching
 from aftersales.core.choices import SEVERITY_COLOUR, SLA_STATUS_COLOUR, Channel
-from aftersales.core.exceptions import ConcurrentChange, DomainError
+from aftersales.core.exceptions import DomainError
 from aftersales.core.http import PrivateNoStoreMixin, client_ip
 from aftersales.web.ratelimit import over_limit
 
@@ -330,27 +331,18 @@ class ComplaintDetailView(ComplaintPageMixin, View):
         return self.render_page(self.get_complaint(number))
 
 
-class ComplaintActionView(ComplaintPageMixin, View):
-    def post(self, request, number, action):
-        complaint = self.get_complaint(number)
-        spec = ALL_ACTIONS.get(action)
-        if spec is None:
-            raise Http404
-        form = action_form(spec, complaint, data=request.POST, files=request.FILES,
-                           user=request.user)
-        if not form.is_valid():
-            return self.render_page(complaint, bound_action=action, bound_form=form, status=400)
-        try:
-            spec.run(complaint, form.cleaned_data, request.user)
-        except ConcurrentChange as error:
-            messages.error(request, str(error.message))
-            return HttpResponseRedirect(reverse("complaints:detail", args=[number]))
-        except DomainError as error:
-            form.add_error(None, str(error.message))
-            fresh = self.get_complaint(number)
-            return self.render_page(fresh, bound_action=action, bound_form=form, status=409)
-        messages.success(request, _("%(action)s: done.") % {"action": spec.label})
-        return HttpResponseRedirect(reverse("complaints:detail", args=[number]))
+class ComplaintActionView(CaseActionMixin, ComplaintPageMixin, View):
+    detail_url_name = "complaints:detail"
+
+    def get_case(self, number):
+        return self.get_complaint(number)
+
+    def action_spec(self, name):
+        return ALL_ACTIONS.get(name)
+
+    def bound_form(self, spec, complaint):
+        return action_form(spec, complaint, data=self.request.POST, files=self.request.FILES,
+                           user=self.request.user)
 
 
 class ComplaintNoteView(ComplaintPageMixin, View):

@@ -17,9 +17,10 @@ from django.views import View
 
 from aftersales.cases.selectors import is_staff_member
 from aftersales.cases.services import ticket_add_note
+from aftersales.cases.views import CaseActionMixin
 from aftersales.compensation.selectors import lines_for_case
 from aftersales.core.choices import SEVERITY_COLOUR, SLA_STATUS_COLOUR, Channel
-from aftersales.core.exceptions import ConcurrentChange, DomainError
+from aftersales.core.exceptions import DomainError
 from aftersales.core.http import PrivateNoStoreMixin, client_ip
 from aftersales.web.ratelimit import over_limit
 
@@ -108,26 +109,17 @@ class IncidentDetailView(IncidentPageMixin, View):
         return self.render_page(self.get_incident(number))
 
 
-class IncidentActionView(IncidentPageMixin, View):
-    def post(self, request, number, action):
-        incident = self.get_incident(number)
-        spec = ACTIONS.get(action)
-        if spec is None:
-            raise Http404
-        form = action_form(spec, incident, data=request.POST)
-        if not form.is_valid():
-            return self.render_page(incident, bound_action=action, bound_form=form, status=400)
-        try:
-            spec.run(incident, form.cleaned_data, request.user)
-        except ConcurrentChange as error:
-            messages.error(request, str(error.message))
-            return HttpResponseRedirect(reverse("delivery:detail", args=[number]))
-        except DomainError as error:
-            form.add_error(None, str(error.message))
-            return self.render_page(self.get_incident(number), bound_action=action,
-                                    bound_form=form, status=409)
-        messages.success(request, _("%(action)s: done.") % {"action": spec.label})
-        return HttpResponseRedirect(reverse("delivery:detail", args=[number]))
+class IncidentActionView(CaseActionMixin, IncidentPageMixin, View):
+    detail_url_name = "delivery:detail"
+
+    def get_case(self, number):
+        return self.get_incident(number)
+
+    def action_spec(self, name):
+        return ACTIONS.get(name)
+
+    def bound_form(self, spec, incident):
+        return action_form(spec, incident, data=self.request.POST)
 
 
 class IncidentNoteView(IncidentPageMixin, View):

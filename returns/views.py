@@ -17,8 +17,9 @@ from django.views import View
 
 from aftersales.cases.selectors import is_staff_member
 from aftersales.cases.services import ticket_add_note, ticket_customer_add_info
+from aftersales.cases.views import CaseActionMixin
 from aftersales.core.choices import SEVERITY_COLOUR, SLA_STATUS_COLOUR, Channel
-from aftersales.core.exceptions import ConcurrentChange, DomainError
+from aftersales.core.exceptions import DomainError
 from aftersales.core.http import PrivateNoStoreMixin, client_ip
 from aftersales.eligibility import Decision
 from aftersales.web.ratelimit import over_limit
@@ -394,26 +395,17 @@ class ReturnDetailView(ReturnPageMixin, View):
         return self.render_page(self.get_return(number))
 
 
-class ReturnActionView(ReturnPageMixin, View):
-    def post(self, request, number, action):
-        ret = self.get_return(number)
-        spec = ACTIONS.get(action)
-        if spec is None:
-            raise Http404
-        form = action_form(spec, ret, data=request.POST, files=request.FILES)
-        if not form.is_valid():
-            return self.render_page(ret, bound_action=action, bound_form=form, status=400)
-        try:
-            spec.run(ret, form.cleaned_data, request.user)
-        except ConcurrentChange as error:
-            messages.error(request, str(error.message))
-            return HttpResponseRedirect(reverse("returns:detail", args=[number]))
-        except DomainError as error:
-            form.add_error(None, str(error.message))
-            return self.render_page(self.get_return(number), bound_action=action,
-                                    bound_form=form, status=409)
-        messages.success(request, _("%(action)s: done.") % {"action": spec.label})
-        return HttpResponseRedirect(reverse("returns:detail", args=[number]))
+class ReturnActionView(CaseActionMixin, ReturnPageMixin, View):
+    detail_url_name = "returns:detail"
+
+    def get_case(self, number):
+        return self.get_return(number)
+
+    def action_spec(self, name):
+        return ACTIONS.get(name)
+
+    def bound_form(self, spec, ret):
+        return action_form(spec, ret, data=self.request.POST, files=self.request.FILES)
 
 
 class ReturnNoteView(ReturnPageMixin, View):

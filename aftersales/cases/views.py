@@ -17,7 +17,7 @@ from aftersales.cases.models import Attachment, Ticket
 from aftersales.cases.selectors import is_staff_member, tickets_visible_to
 from aftersales.cases.services import ticket_reassign
 from aftersales.core.choices import SEVERITY_COLOUR, SLA_STATUS_COLOUR
-from aftersales.core.exceptions import DomainError
+from aftersales.core.exceptions import ConcurrentChange, DomainError
 from aftersales.core.http import private_no_store
 from aftersales.people import crypto
 from aftersales.people.models import Department
@@ -42,6 +42,39 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+class CaseActionMixin:
+    """The POST of one action on a case page: the bound form, the kind's service, and the
+    page again, with the form as typed, when the form or the service refuses.
+
+    A kind's page view provides ``get_case(number)``, ``action_spec(name)`` (None: no such
+    action), ``bound_form(spec, case)`` and ``render_page(case, bound_action=, bound_form=,
+    status=)``, and names its page in ``detail_url_name``.
+    """
+
+    detail_url_name = ""
+
+    def post(self, request, number, action):
+        case = self.get_case(number)
+        spec = self.action_spec(action)
+        if spec is None:
+            raise Http404
+        form = self.bound_form(spec, case)
+        if not form.is_valid():
+            return self.render_page(case, bound_action=action, bound_form=form, status=400)
+        page = reverse(self.detail_url_name, args=[number])
+        try:
+            spec.run(case, form.cleaned_data, request.user)
+        except ConcurrentChange as error:
+            messages.error(request, str(error.message))
+            return redirect(page)
+        except DomainError as error:
+            form.add_error(None, str(error.message))
+            return self.render_page(self.get_case(number), bound_action=action,
+                                    bound_form=form, status=409)
+        messages.success(request, _("%(action)s: done.") % {"action": spec.label})
+        return redirect(page)
 
 
 class StaffOnlyMixin(LoginRequiredMixin):
