@@ -10,8 +10,10 @@ open, 9 timeline events each, the two newest open ones with 10 and 500 events. T
   scan that delivers the order (no sort of the open set);
 * **case page** with 10 and with 500 events;
 * **public submit**: gunicorn with 2 sync workers on this database, the public complaint
-  form posted by 4 client threads for a bounded time; requests per second, and complaints
-  created per successful response (must be exactly 1);
+  form posted over 4 connections for a bounded time by ``wrk`` (a C client, so the client
+  takes little of the two cores; ``--client python`` uses 4 Python threads instead):
+  requests per second; then 400 posts by the Python client, which waits for every
+  response, and the complaints created per successful response (must be exactly 1);
 * the load average before and after each part.
 
 Targets (issue: service desk): inbox ≤ 50 ms for every tab, first and deep page, and for a
@@ -34,6 +36,7 @@ import argparse
 import http.client
 import os
 import re
+import shutil
 import signal
 import statistics
 import subprocess
@@ -60,6 +63,7 @@ DEEP_PAGE = 200
 SUBMIT_THREADS = 4
 SUBMIT_SECONDS = 20
 SUBMIT_MAX_REQUESTS = 6000
+SUBMIT_COUNTED_REQUESTS = 400
 PORT = 8765
 TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVEPOINT")
 
@@ -220,6 +224,23 @@ def csrf_pair() -> tuple[str, str]:
     return cookie.split(";")[0], token
 
 
+def submit_load_wrk(seconds: int = SUBMIT_SECONDS) -> dict:
+    """The load from ``wrk`` (a C client): the server, not the client, takes the CPU."""
+    cookie, csrf = csrf_pair()
+    env = {**os.environ, "BENCH_COOKIE": cookie, "BENCH_CSRF": csrf,
+           "BENCH_REFERER": f"http://127.0.0.1:{PORT}/c/new/"}
+    output = subprocess.run(
+        ["wrk", "-t1", f"-c{SUBMIT_THREADS}", f"-d{seconds}s", "--timeout", "10s",
+         "-s", str(ROOT / "bench/public_submit.lua"), f"http://127.0.0.1:{PORT}"],
+        env=env, capture_output=True, text=True, check=True, timeout=seconds + 60).stdout
+    figures = dict(pair.split("=") for pair in
+                   re.search(r"^WRK (.*)$", output, re.MULTILINE).group(1).split())
+    requests, errors = int(figures["requests"]), int(figures["errors"])
+    return {"seconds": float(figures["seconds"]), "requests": requests,
+            "statuses": {"3xx": requests - errors, "errors": errors},
+            "ok": requests - errors, "p50_ms": float(figures["p50_ms"])}
+
+
 def submit_load(tokens: list[str]) -> dict:
     cookie, csrf = csrf_pair()
     lock = threading.Lock()
@@ -259,10 +280,14 @@ def submit_load(tokens: list[str]) -> dict:
         thread.join()
     seconds = time.perf_counter() - started
     return {"seconds": seconds, "statuses": statuses, "requests": sum(statuses.values()),
+            "ok": statuses.get(302, 0),
             "p50_ms": statistics.median(latencies) * 1000 if latencies else 0.0}
 
 
-def measure_submit(url: str) -> dict:
+def measure_submit(url: str, load_client: str) -> dict:
+    """Throughput under ``load_client`` for ``SUBMIT_SECONDS``, then an exact count: a
+    bounded run by the Python client, which waits for every response, must leave exactly one
+    complaint per successful response (``wrk`` drops the posts in flight when it stops)."""
     from django.db import connection
     from django.test import Client, override_settings
     from django.test.utils import CaptureQueriesContext
@@ -289,24 +314,29 @@ def measure_submit(url: str) -> dict:
     print(f"  one public submit in this process: {queries} queries "
           f"(+{len(statements) - queries} transaction control statements)", flush=True)
 
-    tokens = [form_token_new() for _ in range(SUBMIT_MAX_REQUESTS)]
-    before = Ticket.objects.filter(kind="COMPLAINT").count()
     server = start_server(url)
     try:
         print(f"  load average before: {load_average()}", flush=True)
-        result = submit_load(tokens)
+        if load_client == "wrk":
+            result = submit_load_wrk()
+        else:
+            result = submit_load([form_token_new() for _ in range(SUBMIT_MAX_REQUESTS)])
         print(f"  load average after:  {load_average()}", flush=True)
+        rate = result["requests"] / result["seconds"]
+        print(f"  {result['requests']:,} posts in {result['seconds']:.1f} s over "
+              f"{SUBMIT_THREADS} connections ({load_client}): {rate:.0f} req/s, "
+              f"p50 {result['p50_ms']:.0f} ms, statuses {result['statuses']}", flush=True)
+        before = Ticket.objects.filter(kind="COMPLAINT").count()
+        counted = submit_load([form_token_new() for _ in range(SUBMIT_COUNTED_REQUESTS)])
+        created = Ticket.objects.filter(kind="COMPLAINT").count() - before
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
-    created = Ticket.objects.filter(kind="COMPLAINT").count() - before
-    ok = result["statuses"].get(302, 0)
-    rate = result["requests"] / result["seconds"]
-    print(f"  {result['requests']:,} posts in {result['seconds']:.1f} s by {SUBMIT_THREADS} "
-          f"threads: {rate:.0f} req/s, p50 {result['p50_ms']:.0f} ms, statuses "
-          f"{result['statuses']}; {created:,} complaints for {ok:,} successful responses "
-          f"({created / ok if ok else 0:.3f} each)", flush=True)
-    return {"queries": queries, "rate": rate, "per_response": created / ok if ok else 0.0}
+    ok = counted["ok"]
+    per_response = created / ok if ok else 0.0
+    print(f"  exact count: {created:,} complaints for {ok:,} successful responses "
+          f"({per_response:.3f} each; statuses {counted['statuses']})", flush=True)
+    return {"queries": queries, "rate": rate, "per_response": per_response}
 
 
 def main() -> None:
@@ -315,6 +345,8 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="reuse a filled bench database")
     parser.add_argument("--skip-submit", action="store_true")
     parser.add_argument("--no-explain", action="store_true")
+    parser.add_argument("--client", choices=("wrk", "python"),
+                        help="the load generator (default: wrk when installed)")
     args = parser.parse_args()
     url = os.environ.get("BENCH_DESK_DATABASE_URL", DEFAULT_URL)
     print(f"database: {url}", flush=True)
@@ -334,8 +366,9 @@ def main() -> None:
             explain_inbox(people[who])
     submit = None
     if not args.skip_submit:
-        print("\nPublic submit, gunicorn with 2 sync workers:", flush=True)
-        submit = measure_submit(url)
+        client = args.client or ("wrk" if shutil.which("wrk") else "python")
+        print(f"\nPublic submit, gunicorn with 2 sync workers, client {client}:", flush=True)
+        submit = measure_submit(url, client)
 
     worst_inbox = max(r["wall"] for r in inbox.values())
     checks = [

@@ -11,12 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.cases.contacts import ticket_customer_email
-from aftersales.cases.kinds import spawn_case, spawnable, ticket_subject
+from aftersales.cases.kinds import spawn_case, spawnable
 from aftersales.cases.selectors import ticket_in_scope
 from aftersales.cases.services import (
     attachments_store,
-    submission_bind,
-    submission_claim,
+    ticket_create,
+    ticket_create_once,
     ticket_ensure_writable,
     ticket_lock,
     ticket_next_number,
@@ -57,7 +57,6 @@ from .disputes import dispute_record, on_consent_requested, on_customer_decided
 from .models import Complaint, HandlingPlan, customer_agreed_or_not_needed, is_responsible_person
 
 ACTION = "complaints.complaint.{}".format
-TICKET_COLUMNS = [f.name for f in Ticket._meta.concrete_fields if not f.primary_key]
 
 
 def _on_commit_notify(complaint: Complaint, template: str) -> None:
@@ -127,13 +126,17 @@ def complaint_register(*, intake: ComplaintIntake, actor: Actor,
     checking a staff actor's right to register; a complaint opened from another case is
     registered on that case's authority instead.
     """
-    now = timezone.now()
-    received_at = intake.received_at or now
+    return ticket_create_once(Complaint, form_token, lambda: _complaint_register(
+        intake=intake, actor=actor, uploads=uploads, form_token=form_token,
+        check_permission=check_permission))
+
+
+def _complaint_register(*, intake: ComplaintIntake, actor: Actor,
+                        uploads: list[CheckedUpload], form_token: str | None,
+                        check_permission: bool | None) -> Complaint:
+    received_at = intake.received_at or timezone.now()
+    staff = bool(getattr(actor, "is_authenticated", False))
     with transaction.atomic():
-        if form_token is not None:
-            earlier = submission_claim(form_token)
-            if earlier is not None:
-                return Complaint.objects.get(pk=earlier.pk)
         customer, new_customer = customer_for_intake_created(
             name=intake.name, phone=intake.phone, email=intake.email, actor=actor,
             customer=intake.customer,
@@ -174,7 +177,7 @@ def complaint_register(*, intake: ComplaintIntake, actor: Actor,
             purchase_date=intake.purchase_date,
             regulator_case_number=intake.regulator_case_number,
             received_at=received_at,
-            registered_by=actor if getattr(actor, "is_authenticated", False) else None,
+            registered_by=actor if staff else None,
             repeat_of=repeat_of,
             origin=intake.origin,
             language=intake.language,
@@ -184,29 +187,18 @@ def complaint_register(*, intake: ComplaintIntake, actor: Actor,
             # Regulator transfers are at least urgent (domain.md §5.9).
             complaint.severity = "S3"
             complaint.priority = PRIORITY_BY_SEVERITY["S3"]
-        complaint.subject = ticket_subject(complaint)
-        complaint.save()
-        timeline_record(
-            ticket=complaint, action=ACTION("received"), actor=actor,
-            data={"channel": intake.channel}, customer_visible=True, to_state=State.RECEIVED,
-            at=received_at,
-        )
-        staff = getattr(actor, "is_authenticated", False)
-        event = ticket_transition(
-            complaint, "register", actor=actor, action=ACTION("registered"),
+        sla.ticket_start_clock(complaint, "first_response", at=received_at)
+        event = ticket_create(
+            complaint, actor=actor, form_token=form_token,
+            received_action=ACTION("received"), received_data={"channel": intake.channel},
+            transition="register", action=ACTION("registered"),
             data={"number": complaint.number, "channel": intake.channel,
                   "repeat_of": repeat_of.number if repeat_of else None},
-            customer_visible=True,
             check_permission=staff if check_permission is None else check_permission,
         )
         attachments_store(complaint, list(uploads), event=event, customer_visible=True)
-        sla.ticket_start_clock(complaint, "first_response", at=received_at)
-        # Only the case's common columns changed since the first save: one UPDATE, not two.
-        complaint.save(update_fields=TICKET_COLUMNS)
         if ticket_customer_email(complaint):
             _on_commit_notify(complaint, "registered")
-        if form_token is not None:
-            submission_bind(form_token, complaint)
     return complaint
 
 

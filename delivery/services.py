@@ -12,11 +12,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.cases.contacts import ticket_customer_email
-from aftersales.cases.kinds import spawn_case, spawnable, ticket_subject
+from aftersales.cases.kinds import spawn_case, spawnable
 from aftersales.cases.models import Ticket
 from aftersales.cases.services import (
-    submission_bind,
-    submission_claim,
+    ticket_create,
+    ticket_create_once,
     ticket_ensure_writable,
     ticket_lock,
     ticket_next_number,
@@ -59,7 +59,6 @@ from .models import (
 )
 
 ACTION = "delivery.incident.{}".format
-TICKET_COLUMNS = [f.name for f in Ticket._meta.concrete_fields if not f.primary_key]
 REASON_OF_TYPE = {
     IncidentType.DELAY: Reason.DELIVERY_DELAY,
     IncidentType.DAMAGE: Reason.DELIVERY_DAMAGE,
@@ -120,14 +119,16 @@ def incident_register(*, intake: IncidentIntake, actor: Actor,
     """Open an incident on a shipment; the T19 clock (2 h) starts at once for a delay."""
     if intake.incident_type not in IncidentType.values:
         raise DomainError(_("Unknown incident type."))
-    now = timezone.now()
-    received_at = intake.received_at or now
+    return ticket_create_once(DeliveryIncident, form_token, lambda: _incident_register(
+        intake=intake, actor=actor, form_token=form_token))
+
+
+def _incident_register(*, intake: IncidentIntake, actor: Actor,
+                       form_token: str | None) -> DeliveryIncident:
+    received_at = intake.received_at or timezone.now()
     shipment = intake.shipment
+    urgent = intake.incident_type in (IncidentType.DELAY, IncidentType.LOSS)
     with transaction.atomic():
-        if form_token is not None:
-            earlier = submission_claim(form_token)
-            if earlier is not None:
-                return DeliveryIncident.objects.get(pk=earlier.pk)
         customer = intake.customer or shipment.order.customer
         lines = list(shipment.order.lines.select_related("product")[:2])
         line = lines[0] if len(lines) == 1 else None
@@ -140,25 +141,19 @@ def incident_register(*, intake: IncidentIntake, actor: Actor,
             shipped_at=shipment.shipped_at, description=intake.description,
             received_at=received_at, origin=intake.origin, language=intake.language,
             registered_by=actor if _staff(actor) else None,
-            severity="S3" if intake.incident_type in (IncidentType.DELAY,
-                                                      IncidentType.LOSS) else "S4",
-            priority=3 if intake.incident_type in (IncidentType.DELAY, IncidentType.LOSS) else 4,
+            severity="S3" if urgent else "S4", priority=3 if urgent else 4,
         )
         incident.set_contact_given(phone=intake.phone, email=intake.email)
-        incident.subject = ticket_subject(incident)
-        incident.save()
-        timeline_record(ticket=incident, action=ACTION("received"), actor=actor,
-                        data={"channel": intake.channel, "incident_type": intake.incident_type,
-                              "origin_case": intake.origin.number if intake.origin else None},
-                        customer_visible=True, to_state=State.RECEIVED, at=received_at)
-        ticket_transition(incident, "register", actor=actor, action=ACTION("registered"),
-                          data={"number": incident.number}, customer_visible=True,
-                          check_permission=_staff(actor) and intake.origin is None)
         sla.ticket_start_clock(incident, "first_response", at=received_at)
-        incident.save(update_fields=TICKET_COLUMNS)
+        ticket_create(
+            incident, actor=actor, form_token=form_token, received_action=ACTION("received"),
+            received_data={"channel": intake.channel, "incident_type": intake.incident_type,
+                           "origin_case": intake.origin.number if intake.origin else None},
+            transition="register", action=ACTION("registered"),
+            data={"number": incident.number},
+            check_permission=_staff(actor) and intake.origin is None,
+        )
         _notify(incident, "registered")
-        if form_token is not None:
-            submission_bind(form_token, incident)
     return incident
 
 

@@ -15,8 +15,7 @@ from aftersales.cases.contacts import ticket_customer_email, ticket_customer_pho
 from aftersales.cases.kinds import UnknownKind, spawn_case, spawnable, ticket_subject
 from aftersales.cases.services import (
     attachments_store,
-    submission_bind,
-    submission_claim,
+    ticket_create_once,
     ticket_lock,
     ticket_next_number,
     ticket_save,
@@ -210,13 +209,14 @@ def return_create(*, intake: ReturnIntake, actor: Actor, uploads: list[CheckedUp
     With the ``form_token`` of the form it came from, a second post returns the first case.
     """
     _check_lines(intake)
-    now = timezone.now()
-    received_at = intake.received_at or now
+    return ticket_create_once(ReturnOrder, form_token, lambda: _return_create(
+        intake=intake, actor=actor, uploads=uploads, form_token=form_token))
+
+
+def _return_create(*, intake: ReturnIntake, actor: Actor, uploads: list[CheckedUpload],
+                   form_token: str | None) -> ReturnOrder:
+    received_at = intake.received_at or timezone.now()
     with transaction.atomic():
-        if form_token is not None:
-            earlier = submission_claim(form_token)
-            if earlier is not None:
-                return ReturnOrder.objects.get(pk=earlier.pk)
         wanted = {line.pk: quantity for line, quantity in intake.lines}
         # Lock the order lines so two requests at once cannot both take the last unit.
         locked = {line.pk: line for line in OrderLine.objects.select_for_update()
@@ -254,6 +254,7 @@ def return_create(*, intake: ReturnIntake, actor: Actor, uploads: list[CheckedUp
         )
         ret.set_contact_given(phone=intake.phone, email=intake.email)
         ret.subject = ""
+        ret.form_token = form_token
         ret.save()
         ReturnLine.objects.bulk_create([
             ReturnLine(return_order=ret, order_line=locked[pk], quantity=quantity)
@@ -281,8 +282,6 @@ def return_create(*, intake: ReturnIntake, actor: Actor, uploads: list[CheckedUp
         ret.save(update_fields=[*TICKET_COLUMNS, *DECISION_FIELDS])
         if ticket_customer_email(ret) or ticket_customer_phone(ret):
             _notify_customer(ret, "received")
-        if form_token is not None:
-            submission_bind(form_token, ret)
     return ret
 
 

@@ -102,6 +102,9 @@ class Ticket(EncryptedModelMixin, FSMModelMixin, models.Model):
     tracking_token = models.CharField(
         max_length=64, unique=True, default=new_tracking_token, editable=False
     )
+    # The one-time token of the form the case was created from: a second post of that form
+    # (a double click, a retry after a timeout) fails on the unique index and finds this case.
+    form_token = models.CharField(max_length=64, null=True, blank=True, editable=False)
     repeat_of = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="repeats",
         verbose_name=_("repeat of"),
@@ -197,6 +200,10 @@ class Ticket(EncryptedModelMixin, FSMModelMixin, models.Model):
             models.Index(
                 "sla_warn_at", name="ticket_sla_warn", condition=Q(sla_status="on_track"),
             ),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["form_token"], name="ticket_form_token_once",
+                                    condition=Q(form_token__isnull=False)),
         ]
 
     def __str__(self) -> str:
@@ -315,19 +322,3 @@ class CannedResponse(models.Model):
 
     def __str__(self) -> str:
         return self.title
-
-
-class SubmissionToken(models.Model):
-    """The one-time token of a form that creates a case.
-
-    A second post of the same form (a double click, a retry after a timeout) finds the case
-    the first one made instead of making another; the unique token decides, in the database.
-    """
-
-    token = models.CharField(max_length=64, unique=True)
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, null=True, blank=True,
-                               related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    def __str__(self) -> str:
-        return self.token

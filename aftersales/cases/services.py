@@ -2,7 +2,7 @@
 
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -24,7 +24,6 @@ from aftersales.cases.contacts import (
 from aftersales.cases.kinds import get_kind, ticket_subject
 from aftersales.cases.models import (
     Attachment,
-    SubmissionToken,
     Ticket,
     TicketSequence,
     TimelineEvent,
@@ -146,7 +145,7 @@ def actor_kind_and_name(actor: Actor) -> tuple[str, str]:
     return TimelineEvent.ActorKind.CUSTOMER, ""
 
 
-def timeline_record(
+def timeline_event(
     *,
     ticket: Ticket,
     action: str,
@@ -159,8 +158,9 @@ def timeline_record(
     to_state: str = "",
     at: datetime | None = None,
 ) -> TimelineEvent:
+    """A timeline event, not yet saved (``timeline_record`` saves one)."""
     kind, name = actor_kind_and_name(actor)
-    return TimelineEvent.objects.create(
+    return TimelineEvent(
         ticket=ticket,
         action=action,
         actor=actor if kind == TimelineEvent.ActorKind.STAFF else None,
@@ -173,6 +173,13 @@ def timeline_record(
         to_state=to_state,
         created_at=at or timezone.now(),
     )
+
+
+def timeline_record(**event: Any) -> TimelineEvent:
+    """Write one event on a case's timeline (the arguments of ``timeline_event``)."""
+    recorded = timeline_event(**event)
+    recorded.save(force_insert=True)
+    return recorded
 
 
 def ticket_lock(model: type[T], pk: int, *, version: int | None = None) -> T:
@@ -208,16 +215,8 @@ def ticket_transition(
 
     The caller holds the transaction and has locked the row with ``ticket_lock``.
     """
-    method = getattr(ticket, name)
-    if not can_proceed(method):
-        raise TransitionRefused()
-    if check_permission and not (
-        has_transition_perm(method, actor) and ticket_in_scope(actor, ticket)
-    ):
-        raise PermissionRefused()
     from_state = ticket.state
-    method(*args)
-    ticket_after_state_change(ticket)
+    _transition_run(ticket, name, actor=actor, args=args, check_permission=check_permission)
     return timeline_record(
         ticket=ticket,
         action=action,
@@ -229,6 +228,56 @@ def ticket_transition(
         from_state=from_state,
         to_state=ticket.state,
     )
+
+
+def _transition_run(ticket: Ticket, name: str, *, actor: Actor, args: Iterable[Any] = (),
+                    check_permission: bool) -> None:
+    method = getattr(ticket, name)
+    if not can_proceed(method):
+        raise TransitionRefused()
+    if check_permission and not (
+        has_transition_perm(method, actor) and ticket_in_scope(actor, ticket)
+    ):
+        raise PermissionRefused()
+    method(*args)
+    ticket_after_state_change(ticket)
+
+
+def ticket_create(
+    ticket: T,
+    *,
+    actor: Actor,
+    received_action: str,
+    received_data: dict[str, Any],
+    transition: str | None = None,
+    action: str = "",
+    data: dict[str, Any] | None = None,
+    check_permission: bool = False,
+    form_token: str | None = None,
+) -> TimelineEvent:
+    """Save a new case with its first events: "received" and, when named, the first
+    transition (e.g. register), taken before the case is written. The case is inserted
+    once, with its state, subject and form token, and both events in one more statement.
+
+    The caller holds the transaction and has set everything else, the SLA clock included.
+    Returns the last event, the one uploads attach to.
+    """
+    received_state = ticket.state
+    if transition:
+        _transition_run(ticket, transition, actor=actor, check_permission=check_permission)
+    else:
+        ticket_after_state_change(ticket)
+    ticket.form_token = form_token
+    ticket.subject = ticket_subject(ticket)
+    ticket.save()
+    events = [timeline_event(ticket=ticket, action=received_action, actor=actor,
+                             data=received_data, customer_visible=True,
+                             to_state=received_state, at=ticket.received_at)]
+    if transition:
+        events.append(timeline_event(ticket=ticket, action=action, actor=actor, data=data,
+                                     customer_visible=True, from_state=received_state,
+                                     to_state=ticket.state))
+    return TimelineEvent.objects.bulk_create(events)[-1]
 
 
 def ticket_after_state_change(ticket: Ticket) -> None:
@@ -418,27 +467,24 @@ def form_token_new() -> str:
     return secrets.token_urlsafe(24)
 
 
-def submission_claim(token: str) -> Ticket | None:
-    """Claim a form's one-time token inside the transaction that creates a case.
+def ticket_create_once(model: type[T], form_token: str | None, create: Callable[[], T]) -> T:
+    """Run ``create``, which saves a new case carrying ``form_token``, once per form.
 
-    Returns ``None`` when the token is new: the caller goes on and creates the case, then
-    calls ``submission_bind``. Returns the case when the same form was already submitted.
-    On PostgreSQL a simultaneous second post waits on the unique index until the first
-    commits, then finds its case.
+    The token's unique index decides: a second post of the same form (a double click, a
+    retry after a timeout) fails its INSERT, its transaction rolls back, and the case the
+    first post made is returned. On PostgreSQL a simultaneous second post waits on the index
+    until the first commits. A second post refused before its INSERT (a return whose units
+    the first post already took) also gets the first case. Without a token (imports, cases
+    opened from other cases) ``create`` simply runs.
     """
-    if not FORM_TOKEN_RE.match(token or ""):
+    if form_token is None:
+        return create()
+    if not FORM_TOKEN_RE.match(form_token):
         raise DomainError(_("This form has expired. Reload the page and submit it again."))
     try:
-        with transaction.atomic():
-            SubmissionToken.objects.create(token=token)
-    except IntegrityError:
-        claimed = SubmissionToken.objects.select_related("ticket").filter(token=token).first()
-        if claimed is None or claimed.ticket is None:
-            raise DomainError(_("This form is being submitted already. Wait a moment and "
-                                "reload the page.")) from None
-        return claimed.ticket
-    return None
-
-
-def submission_bind(token: str, ticket: Ticket) -> None:
-    SubmissionToken.objects.filter(token=token).update(ticket=ticket)
+        return create()
+    except (IntegrityError, DomainError):
+        earlier = model.objects.filter(form_token=form_token).first()
+        if earlier is None:
+            raise
+        return earlier

@@ -10,13 +10,13 @@ from django.db import IntegrityError, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from aftersales.cases.kinds import spawn_case, spawnable, ticket_subject
+from aftersales.cases.kinds import spawn_case, spawnable
 from aftersales.cases.models import Ticket
 from aftersales.cases.selectors import ticket_in_scope
 from aftersales.cases.services import (
     attachments_store,
-    submission_bind,
-    submission_claim,
+    ticket_create,
+    ticket_create_once,
     ticket_ensure_writable,
     ticket_lock,
     ticket_next_number,
@@ -68,7 +68,6 @@ from .warranty import (
 
 S = JobState
 ACTION = "fieldservice.job.{}".format
-TICKET_COLUMNS = [f.name for f in Ticket._meta.concrete_fields if not f.primary_key]
 DEFAULT_BUFFER = timedelta(minutes=30)
 # Arriving later than this after the agreed start counts as late.
 LATE_GRACE = timedelta(minutes=15)
@@ -166,17 +165,19 @@ def previous_repair(*, line_id: int | None, serial: str, now: datetime,
 
 def _create(kind: str, intake: JobIntake, actor: Actor, *, uploads: list[CheckedUpload],
             form_token: str | None) -> FieldJob:
-    now = timezone.now()
-    received_at = intake.received_at or now
     model = model_for(kind)
-    staff = bool(getattr(actor, "is_authenticated", False))
-    if staff and not actor.has_perm("fieldservice.register_job"):
+    if getattr(actor, "is_authenticated", False) and not actor.has_perm(
+            "fieldservice.register_job"):
         raise PermissionRefused()
+    return ticket_create_once(model, form_token, lambda: _create_job(
+        model, kind, intake, actor, uploads=uploads, form_token=form_token))
+
+
+def _create_job(model: type[FieldJob], kind: str, intake: JobIntake, actor: Actor, *,
+                uploads: list[CheckedUpload], form_token: str | None) -> FieldJob:
+    received_at = intake.received_at or timezone.now()
+    staff = bool(getattr(actor, "is_authenticated", False))
     with transaction.atomic():
-        if form_token is not None:
-            earlier = submission_claim(form_token)
-            if earlier is not None:
-                return model.objects.get(pk=earlier.pk)
         line = intake.order_line or find_order_line(
             order_number=intake.order_number, serial_number=intake.serial_number,
             installable_only=kind == TicketKind.INSTALL)
@@ -218,19 +219,14 @@ def _create(kind: str, intake: JobIntake, actor: Actor, *, uploads: list[Checked
             if job.service_mode == ServiceMode.ON_SITE:
                 job.service_started_at = received_at
                 job.repair_overrun_at = received_at + timedelta(days=T14_DAYS)
-        job.subject = ticket_subject(job)
-        job.save()
-        event = timeline_record(
-            ticket=job, action=ACTION("reported" if kind == TicketKind.REPAIR else "requested"),
-            actor=actor, data={"number": job.number, "channel": intake.channel,
-                               "failed_repair": getattr(job, "failed_repair", False)},
-            customer_visible=True, to_state=job.state, at=received_at)
-        attachments_store(job, list(uploads), event=event, customer_visible=True)
         sla.ticket_start_clock(job, "first_response", at=received_at)
-        job.save(update_fields=TICKET_COLUMNS)
+        event = ticket_create(
+            job, actor=actor, form_token=form_token,
+            received_action=ACTION("reported" if kind == TicketKind.REPAIR else "requested"),
+            received_data={"number": job.number, "channel": intake.channel,
+                           "failed_repair": getattr(job, "failed_repair", False)})
+        attachments_store(job, list(uploads), event=event, customer_visible=True)
         _notify_customer(job, "registered")
-        if form_token is not None:
-            submission_bind(form_token, job)
     return job
 
 

@@ -1,7 +1,6 @@
 from aftersales.cases.models import (
     Attachment,
     CannedResponse,
-    SubmissionToken,
     Ticket,
     TicketSequence,
     TimelineEvent,
@@ -38,7 +37,6 @@ __all__ = [
     "ProductPrice",
     "SlaPolicy",
     "StaffProfile",
-    "SubmissionToken",
     "Ticket",
     "TicketSequence",
     "TimeBasis",

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from aftersales.cases.services import form_token_new
-from aftersales.models import OutboxMessage, SubmissionToken
+from aftersales.models import OutboxMessage, Ticket
 from complaints import services as s
 from complaints.models import Complaint
 from tests.factories import PASSWORD, intake
@@ -117,7 +117,7 @@ def test_a_form_turned_back_for_a_typing_error_keeps_its_token(client):
 
     assert refused.status_code == 400
     assert token_on(refused) == token
-    assert not SubmissionToken.objects.exists()
+    assert not Ticket.objects.filter(form_token=token).exists()
 
 
 # --- the staff register form -------------------------------------------------------------
@@ -162,7 +162,7 @@ def test_the_service_returns_the_first_complaint_for_a_token_used_again(agent):
 
     assert again.pk == first.pk
     assert Complaint.objects.count() == 1
-    assert SubmissionToken.objects.get(token=token).ticket_id == first.pk
+    assert Complaint.objects.get(form_token=token).pk == first.pk
 
 
 @pytest.mark.django_db(transaction=True)
