@@ -326,6 +326,7 @@ def measure_submit(url: str, load_client: str) -> dict:
         print(f"  {result['requests']:,} posts in {result['seconds']:.1f} s over "
               f"{SUBMIT_THREADS} connections ({load_client}): {rate:.0f} req/s, "
               f"p50 {result['p50_ms']:.0f} ms, statuses {result['statuses']}", flush=True)
+        time.sleep(3)  # the posts wrk left in flight finish on the server
         before = Ticket.objects.filter(kind="COMPLAINT").count()
         counted = submit_load([form_token_new() for _ in range(SUBMIT_COUNTED_REQUESTS)])
         created = Ticket.objects.filter(kind="COMPLAINT").count() - before

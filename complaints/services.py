@@ -109,6 +109,7 @@ def find_repeat_of(*, customer: Customer, order: Order | None, category: str,
         .filter(Q(is_open=True) | Q(closed_at__gte=window_start))
         .exclude(state=State.NOT_ACCEPTED)
         .order_by("-received_at")
+        .only("number")  # what the callers read: the link and its number
     )
     if exclude_pk is not None:
         candidates = candidates.exclude(pk=exclude_pk)

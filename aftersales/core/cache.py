@@ -12,15 +12,59 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
+from typing import Any
 
-from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
 from django.core.cache.backends.locmem import LocMemCache
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
 
 FAILURES = (RedisError, OSError)
+
+
+_COUNTER_HIT_SCRIPT = """
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return count
+"""
+
+
+def counter_hit(cache: BaseCache, key: str, window: int) -> int:
+    """Add one to the counter ``key``, which expires ``window`` seconds after its first hit;
+    the count so far. Raises what the cache raises when it cannot be reached."""
+    own = getattr(cache, "counter_hit", None)
+    if own is not None:
+        return own(key, window)
+    return _counter_hit_add_incr(cache, key, window)
+
+
+def _counter_hit_add_incr(cache: BaseCache, key: str, window: int) -> int:
+    cache.add(key, 0, window)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, window)
+        return 1
+
+
+class _OneClientPerPool(RedisCacheClient):
+    """Django's client builds a new ``redis.Redis``, with its table of response callbacks,
+    for every cache operation; one per connection pool serves them all (it is thread-safe)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._clients: dict[int, Any] = {}
+
+    def get_client(self, key=None, *, write=False):
+        index = self._get_connection_pool_index(write)
+        client = self._clients.get(index)
+        if client is None:
+            client = self._clients[index] = self._client(
+                connection_pool=self._get_connection_pool(write))
+        return client
 
 
 class ResilientRedisCache(RedisCache):
@@ -34,21 +78,39 @@ class ResilientRedisCache(RedisCache):
 
     def __init__(self, server, params):
         super().__init__(server, params)
+        self._class = _OneClientPerPool
         self._location = server if isinstance(server, str) else ",".join(server)
         local = {k: v for k, v in params.items() if k != "OPTIONS"}
         self._fallback = LocMemCache(f"redis-fallback:{self._location}", local)
 
     def _call(self, name: str, *args, **kwargs):
+        return self._guarded(
+            lambda: getattr(super(ResilientRedisCache, self), name)(*args, **kwargs),
+            lambda: getattr(self._fallback, name)(*args, **kwargs),
+        )
+
+    def _guarded(self, on_redis: Callable[[], Any], on_fallback: Callable[[], Any]) -> Any:
         if time.monotonic() < self._down_until.get(self._location, 0.0):
-            return getattr(self._fallback, name)(*args, **kwargs)
+            return on_fallback()
         try:
-            result = getattr(super(), name)(*args, **kwargs)
+            result = on_redis()
         except FAILURES as error:
             self._went_down(error)
-            return getattr(self._fallback, name)(*args, **kwargs)
+            return on_fallback()
         if self._location in self._down_until:
             self._came_back()
         return result
+
+    def counter_hit(self, key: str, window: int) -> int:
+        """``counter_hit`` in one round trip: a script increments the counter and sets its
+        expiry on the first hit."""
+        def on_redis() -> int:
+            client = self._cache.get_client(key, write=True)
+            return int(client.eval(_COUNTER_HIT_SCRIPT, 1, self.make_and_validate_key(key),
+                                   window))
+
+        return self._guarded(on_redis, lambda: _counter_hit_add_incr(self._fallback, key,
+                                                                     window))
 
     def _went_down(self, error: BaseException) -> None:
         with self._lock:

@@ -2,7 +2,6 @@
 
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Case, Q, Value, When
 
 from aftersales.people import crypto
 from aftersales.people.models import Customer
@@ -28,18 +27,12 @@ def _customer_find_or_create(
 ) -> tuple[Customer, bool]:
     phone_hash = crypto.lookup_hash(crypto.normalize_phone(phone))
     email_hash = crypto.lookup_hash(crypto.normalize_email(email))
+    # The first customer with this phone, else the first with this e-mail.
     existing = None
-    if phone_hash or email_hash:
-        # One query: the first customer with this phone, else the first with this e-mail.
-        matches = Q(phone_hash=phone_hash) if phone_hash else Q()
-        if email_hash:
-            matches |= Q(email_hash=email_hash)
-        existing = (
-            Customer.objects.filter(matches)
-            .annotate(by_phone=Case(When(phone_hash=phone_hash or None, then=Value(0)),
-                                    default=Value(1)))
-            .order_by("by_phone", "id").first()
-        )
+    if phone_hash:
+        existing = Customer.objects.filter(phone_hash=phone_hash).order_by("id").first()
+    if existing is None and email_hash:
+        existing = Customer.objects.filter(email_hash=email_hash).order_by("id").first()
     if existing is not None:
         if fill_missing_contact:
             _customer_fill_missing_contact(existing, phone=phone, email=email)

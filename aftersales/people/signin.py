@@ -44,6 +44,7 @@ from django.db.models import F, Sum
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext
 
+from aftersales.core.cache import counter_hit
 from aftersales.people.crypto import lookup_hash
 
 logger = logging.getLogger(__name__)
@@ -273,15 +274,8 @@ def _hits(keys: list[str], window: int) -> list[int] | None:
 
     None when the cache cannot be reached: the caller lets the request through.
     """
-    counts = []
     try:
-        for key in keys:
-            cache.add(key, 0, window)
-            try:
-                counts.append(cache.incr(key))
-            except ValueError:  # expired between add and incr
-                cache.set(key, 1, window)
-                counts.append(1)
+        counts = [counter_hit(cache, key, window) for key in keys]
     except Exception:
         logger.warning("Cache unavailable: password reset requests are not throttled",
                        exc_info=True)

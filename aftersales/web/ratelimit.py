@@ -10,6 +10,7 @@ import time
 
 from django.core.cache import cache
 
+from aftersales.core.cache import counter_hit
 from aftersales.people.crypto import lookup_hash
 
 logger = logging.getLogger(__name__)
@@ -35,9 +36,8 @@ def over_limit(bucket: str, who: str, *, limit: int, window: int) -> bool:
     """Count one attempt for ``who`` in ``bucket``; True once more than ``limit`` were made."""
     key = f"ratelimit:{bucket}:{lookup_hash(who) or 'none'}"
     try:
-        cache.add(key, 0, window)
-        count = cache.incr(key)
-    except Exception as error:  # any cache failure; ValueError if the key vanished
+        count = counter_hit(cache, key, window)
+    except Exception as error:  # any cache failure
         logger.warning("Rate limit %s: the cache failed (%s); counting in this process",
                        bucket, error.__class__.__name__)
         count = _local_hit(key, window)

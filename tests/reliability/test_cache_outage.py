@@ -134,3 +134,32 @@ def test_the_cache_serves_locally_during_an_outage_and_shares_again_after(
     assert private_redis.client(1).exists(cache.make_key("shared"))
     assert cache.get("during") is None
     assert "Redis does not answer" in caplog.text and "Redis answers again" in caplog.text
+
+
+def test_a_counter_on_redis_counts_each_hit_and_starts_again_after_its_window(settings):
+    import time
+
+    from django.core.cache import cache
+
+    from aftersales.core.cache import counter_hit
+    from tests.services import require_redis
+
+    settings.CACHES = {"default": {
+        "BACKEND": "aftersales.core.cache.ResilientRedisCache", "LOCATION": require_redis(),
+    }}
+    key = f"test-counter:{form_token_new()}"
+
+    assert [counter_hit(cache, key, 1) for _ in range(3)] == [1, 2, 3]
+    assert cache.get(key) == 3  # the counter reads like any cached number
+    time.sleep(1.2)
+    assert counter_hit(cache, key, 1) == 1
+
+
+def test_a_counter_counts_in_this_process_while_redis_is_down(redis_down):
+    from django.core.cache import cache
+
+    from aftersales.core.cache import counter_hit
+
+    key = f"test-counter:{form_token_new()}"
+
+    assert [counter_hit(cache, key, 60) for _ in range(3)] == [1, 2, 3]
