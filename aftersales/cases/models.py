@@ -55,8 +55,10 @@ class Ticket(EncryptedModelMixin, FSMModelMixin, models.Model):
     )
     is_open = models.BooleanField(_("open"), default=True)
 
+    # Indexed by ``ticket_customer_recent``, which leads with the customer.
     customer = models.ForeignKey(
-        Customer, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("customer")
+        Customer, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("customer"),
+        db_index=False,
     )
     order = models.ForeignKey(
         Order, on_delete=models.SET_NULL, null=True, blank=True, related_name="tickets",
@@ -250,7 +252,9 @@ class TimelineEvent(models.Model):
         CUSTOMER = "customer", _("Customer")
         SYSTEM = "system", _("System")
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    # Indexed by ``event_ticket_time``, which leads with the case.
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events",
+                               db_index=False)
     action = models.CharField(max_length=64)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

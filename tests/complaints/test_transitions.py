@@ -593,6 +593,17 @@ def test_the_repeat_window_is_thirty_days_after_closure_unless_the_earlier_one_i
 
 
 @pytest.mark.django_db
+def test_a_complaint_that_was_not_accepted_is_not_what_a_new_one_repeats(people):
+    refused = people.build(State.NOT_ACCEPTED, category_hint="QUAL")
+    open_one = people.build(State.REGISTERED, category_hint="QUAL",
+                            received_at=refused.received_at - timedelta(days=1))
+
+    later = s.complaint_register(intake=intake(category_hint="QUAL"), actor=None)
+
+    assert later.repeat_of_id == open_one.pk
+
+
+@pytest.mark.django_db
 def test_classification_links_a_repeat_to_the_earlier_complaint_only(people):
     earlier = people.build(State.ACCEPTED)
     later = people.build(State.ACCEPTED, category_hint="QUAL")
