@@ -16,7 +16,6 @@ from aftersales.cases.kinds import registered_kinds
 from aftersales.cases.models import Attachment, Ticket
 from aftersales.cases.selectors import is_staff_member, tickets_visible_to
 from aftersales.cases.services import ticket_reassign
-from aftersales.core.choices import SEVERITY_COLOUR, SLA_STATUS_COLOUR
 from aftersales.core.exceptions import ConcurrentChange, DomainError
 from aftersales.core.http import private_no_store
 from aftersales.people import crypto
@@ -157,7 +156,6 @@ class InboxView(StaffOnlyMixin, View):
             "bulk_form": bulk_form or (BulkReassignForm(departments=departments,
                                                         handlers=handlers)
                                        if may_reassign else None),
-            "palette": {"severity": SEVERITY_COLOUR, "sla": SLA_STATUS_COLOUR},
             # Column names repeated on every row for the phone layout, translated once.
             "cols": {key: str(label) for key, label in INBOX_COLUMNS.items()},
         }

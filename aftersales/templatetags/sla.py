@@ -5,7 +5,7 @@ or ``{% notifications_nav %}`` for the bell with the unread count in the nav bar
 """
 
 from django import template
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
@@ -41,7 +41,7 @@ def sla_badge(ticket, now=None):
     icon = {"breached": "⚠ ", "at_risk": "⏱ "}.get(view.status, "")
     title = ""
     if view.due_at:
-        due = formats.date_format(timezone.localtime(view.due_at), "Y-m-d H:i")
+        due = timezone.localtime(view.due_at).strftime("%Y-%m-%d %H:%M")
         title = str(_("Due %(due)s")) % {"due": due}
     label = f"{view.clock_label}: " if view.clock_label else ""
     return format_html(
