@@ -7,7 +7,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from aftersales.cases.selectors import tickets_visible_to
+from aftersales.cases.selectors import ticket_for_page, tickets_visible_to
 from aftersales.catalog.prices import ART17, RULE_LABELS
 from aftersales.models import Attachment, TimelineEvent
 
@@ -30,14 +30,13 @@ def complaints_visible_to(user) -> QuerySet[Complaint]:
 
 def complaint_for_page(*, user, number: str) -> Complaint:
     """One complaint with everything its page shows, or ``DoesNotExist`` when out of scope."""
-    return (
-        complaints_visible_to(user)
-        .select_related(
+    return ticket_for_page(
+        complaints_visible_to(user).select_related(
             "customer", "order", "product", "department", "assignee", "registered_by",
             "repeat_of", "current_plan__responsible_department",
             "current_plan__responsible_person", "dispute__return_case",
-        )
-        .get(number=number)
+        ),
+        number=number,
     )
 
 

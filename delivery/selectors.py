@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.utils import timezone
 
-from aftersales.cases.selectors import tickets_visible_to
+from aftersales.cases.selectors import ticket_for_page, tickets_visible_to
 
 from .choices import Finding, IncidentType, State
 from .models import Carrier, CarrierClaim, Courier, DeliveryIncident, DeliverySettings, Shipment
@@ -17,10 +17,11 @@ from .models import Carrier, CarrierClaim, Courier, DeliveryIncident, DeliverySe
 
 def incident_for_page(user, number: str) -> DeliveryIncident:
     """One incident the user may see, with what its page shows, in one query."""
-    return (tickets_visible_to(user, DeliveryIncident.objects.all())
-            .select_related("customer", "department", "assignee", "shipment__carrier",
-                            "shipment__order", "courier", "origin", "product")
-            .get(number=number))
+    return ticket_for_page(
+        tickets_visible_to(user, DeliveryIncident.objects.all()).select_related(
+            "customer", "department", "assignee", "shipment__carrier", "shipment__order",
+            "courier", "origin", "product"),
+        number=number)
 
 
 def incident_for_token(token: str) -> DeliveryIncident:

@@ -7,7 +7,7 @@ from datetime import datetime
 from django.db import connection
 from django.db.models import QuerySet
 
-from aftersales.cases.selectors import tickets_visible_to
+from aftersales.cases.selectors import ticket_for_page, tickets_visible_to
 from aftersales.models import Order, OrderLine, Ticket, TimelineEvent
 from aftersales.people import crypto
 
@@ -23,10 +23,11 @@ def returns_visible_to(user) -> QuerySet[ReturnOrder]:
 
 def return_for_page(*, user, number: str) -> ReturnOrder:
     """One return with what its page shows, or ``DoesNotExist`` when out of scope."""
-    return (returns_visible_to(user)
-            .select_related("customer", "order", "product", "department", "assignee",
-                            "origin", "reviewed_by", "refund_lowered_approved_by")
-            .get(number=number))
+    return ticket_for_page(
+        returns_visible_to(user).select_related(
+            "customer", "order", "product", "department", "assignee", "origin",
+            "reviewed_by", "refund_lowered_approved_by"),
+        number=number)
 
 
 def return_for_token(token: str) -> ReturnOrder:

@@ -12,7 +12,7 @@ from django.db.models import Avg, Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from aftersales.cases.models import Attachment, Ticket, TimelineEvent
-from aftersales.cases.selectors import tickets_visible_to
+from aftersales.cases.selectors import ticket_for_page, tickets_visible_to
 from aftersales.core.choices import TicketKind
 
 from .choices import JobState
@@ -36,8 +36,8 @@ def job_for_page(*, user, number: str) -> FieldJob:
                "registered_by", "current_quote", "origin"]
     if model is RepairJob:
         related.append("previous_job")
-    return tickets_visible_to(user, model.objects.all()).select_related(*related).get(
-        number=number)
+    return ticket_for_page(
+        tickets_visible_to(user, model.objects.all()).select_related(*related), number=number)
 
 
 def job_for_token(token: str) -> FieldJob:
