@@ -218,7 +218,9 @@ STATE_TABS = {"approval": approval_states, "customer": customer_wait_states}
 def _page_ids(user, query: InboxQuery, order, offset: int, limit: int) -> list[int]:
     qs = inbox_queryset(user, query)
     states = sorted(STATE_TABS[query.tab]()) if query.tab in STATE_TABS else []
-    if query.sort != "due" or len(states) < 2:
+    # Per-state branches merged in order are a PostgreSQL plan (Merge Append); SQLite also
+    # refuses parenthesised UNION members.
+    if query.sort != "due" or len(states) < 2 or connections[qs.db].vendor != "postgresql":
         return list(qs.order_by(*order).values_list("id", flat=True)[offset:offset + limit])
     branches, params = [], []
     for state in states:

@@ -175,6 +175,20 @@ class Ticket(EncryptedModelMixin, FSMModelMixin, models.Model):
                 "department", "sla_due_at", "priority", "id",
                 name="ticket_dept_urgency", condition=Q(is_open=True),
             ),
+            # A handler's tabs are scoped to their department: the same orders, led by it.
+            models.Index(
+                "department", "sla_due_at", "priority", "id",
+                name="ticket_dept_unassigned_urgency",
+                condition=Q(is_open=True, assignee__isnull=True),
+            ),
+            models.Index(
+                "department", "sla_due_at", "priority", "id",
+                name="ticket_dept_emergency_urgency", condition=Q(is_open=True, is_emergency=True),
+            ),
+            models.Index(
+                "department", "state", "sla_due_at", "priority", "id",
+                name="ticket_dept_state_urgency", condition=Q(is_open=True),
+            ),
             models.Index(
                 "state", "sla_due_at", name="ticket_state_urgency",
             ),
