@@ -67,6 +67,14 @@ class OrderLineFactory(factory.django.DjangoModelFactory):
     unit_price = Decimal("299.00")
 
 
+def ensure_staff_roles() -> None:
+    """The role groups, made again when a transactional test has flushed the database."""
+    from aftersales.people import roles
+
+    if Group.objects.filter(name__in=roles.ROLE_PERMISSIONS).count() < len(roles.ROLE_PERMISSIONS):
+        roles.ensure_roles()
+
+
 def make_staff(username: str, role: str, department: Department | None = None, **extra):
     """A staff login in one role group, optionally in a department."""
     user = get_user_model().objects.create_user(

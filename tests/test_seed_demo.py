@@ -23,13 +23,8 @@ def counts() -> dict[str, int]:
     return counted
 
 
-@pytest.fixture
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.mark.django_db
-def test_seed_demo_fills_every_state_through_the_services(fast_passwords):
+def test_seed_demo_fills_every_state_through_the_services():
     real_now = timezone.now
     out, err = StringIO(), StringIO()
 
@@ -54,7 +49,7 @@ def test_seed_demo_fills_every_state_through_the_services(fast_passwords):
 
 
 @pytest.mark.django_db
-def test_demo_logins_work(client, fast_passwords):
+def test_demo_logins_work(client):
     call_command("seed_demo", complaints=5, stdout=StringIO(), stderr=StringIO())
 
     for demo in DEMO_USERS:
@@ -69,7 +64,7 @@ def test_demo_logins_work(client, fast_passwords):
 
 
 @pytest.mark.django_db
-def test_second_run_adds_nothing(fast_passwords):
+def test_second_run_adds_nothing():
     call_command("seed_demo", complaints=8, stdout=StringIO(), stderr=StringIO())
     before = counts()
     out = StringIO()
@@ -81,7 +76,7 @@ def test_second_run_adds_nothing(fast_passwords):
 
 
 @pytest.mark.django_db
-def test_force_adds_a_batch_and_reuses_reference_data(fast_passwords):
+def test_force_adds_a_batch_and_reuses_reference_data():
     call_command("seed_demo", complaints=5, stdout=StringIO(), stderr=StringIO())
     before = counts()
 

@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Group
 
 from aftersales.compensation.models import CompensationLine
 from aftersales.people import roles
@@ -20,8 +19,8 @@ from tests.complaints.test_price_flow import (
     investigate,
     make_line,
 )
-from tests.factories import PASSWORD, DepartmentFactory, make_staff
-from tests.services import chromium_path, require_or_skip
+from tests.factories import PASSWORD, DepartmentFactory, ensure_staff_roles, make_staff
+from tests.services import require_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -42,14 +41,9 @@ def _no_sideways_scroll(page) -> bool:
 
 
 def test_a_price_dispute_on_a_phone(live_server, settings):
-    path = chromium_path()
-    require_or_skip(path is not None, "No Chromium executable found: set CHROMIUM_PATH or "
-                                      "install the 'chromium' package (apt-get install chromium).")
+    path = require_chromium()
     from playwright.sync_api import sync_playwright
-
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    if Group.objects.filter(name__in=roles.ROLE_PERMISSIONS).count() < len(roles.ROLE_PERMISSIONS):
-        roles.ensure_roles()
+    ensure_staff_roles()
     quality = DepartmentFactory(code="qa", name="Quality")
     agent = make_staff("agent1", roles.AGENT)
     handler = make_staff("handler1", roles.HANDLER, quality)

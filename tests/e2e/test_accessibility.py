@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
-from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
@@ -27,7 +26,7 @@ from aftersales.cases.kinds import registered_kinds
 from aftersales.models import Ticket
 from aftersales.people import roles
 from complaints.choices import State
-from tests.factories import DepartmentFactory, complaint_in_state, make_staff
+from tests.factories import DepartmentFactory, complaint_in_state, ensure_staff_roles, make_staff
 from tests.services import require_chromium, require_or_skip
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -98,8 +97,7 @@ def test_main_pages_have_no_serious_accessibility_findings(live_server):
     from playwright.sync_api import sync_playwright
 
     setup_started = time.monotonic()
-    if Group.objects.filter(name__in=roles.ROLE_PERMISSIONS).count() < len(roles.ROLE_PERMISSIONS):
-        roles.ensure_roles()
+    ensure_staff_roles()
     dept = DepartmentFactory(code="qa", name="Quality")
     agent = make_staff("agent1", roles.AGENT)
     handler = make_staff("handler1", roles.HANDLER, dept)

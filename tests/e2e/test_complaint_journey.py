@@ -13,15 +13,14 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core import mail
 from django.utils import timezone, translation
 
 from aftersales.people import roles
 from complaints.choices import State
 from complaints.models import Complaint
-from tests.factories import PASSWORD, DepartmentFactory, make_staff
-from tests.services import chromium_path, require_or_skip
+from tests.factories import PASSWORD, DepartmentFactory, ensure_staff_roles, make_staff
+from tests.services import require_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -140,16 +139,10 @@ def _run_action(page, name: str, fill) -> None:
 # --- the journey ------------------------------------------------------------------------
 
 def test_complaint_journey_in_the_browser(live_server, tmp_path, settings):
-    path = chromium_path()
-    require_or_skip(path is not None, "No Chromium executable found: set CHROMIUM_PATH or "
-                                      "install the 'chromium' package (apt-get install chromium).")
+    path = require_chromium()
     from playwright.sync_api import sync_playwright
 
-    # Three staff sign in; the production hasher's work factor only slows the test down.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-    if Group.objects.filter(name__in=roles.ROLE_PERMISSIONS).count() < len(roles.ROLE_PERMISSIONS):
-        roles.ensure_roles()
+    ensure_staff_roles()
     quality = DepartmentFactory(code="qa", name="Quality")
     make_staff("agent1", roles.AGENT)
     handler = make_staff("handler1", roles.HANDLER, quality)

@@ -11,7 +11,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core import mail
 from django.utils import timezone
 
@@ -28,8 +27,14 @@ from tests.e2e.test_complaint_journey import (
     _local_input,
     _sign_in,
 )
-from tests.factories import CustomerFactory, OrderFactory, OrderLineFactory, make_staff
-from tests.services import chromium_path, require_or_skip
+from tests.factories import (
+    CustomerFactory,
+    OrderFactory,
+    OrderLineFactory,
+    ensure_staff_roles,
+    make_staff,
+)
+from tests.services import require_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -68,14 +73,9 @@ def _run_action(page, name: str, fill) -> None:
 
 
 def test_delay_incident_journey_in_the_browser(live_server, settings):
-    path = chromium_path()
-    require_or_skip(path is not None, "No Chromium executable found: set CHROMIUM_PATH or "
-                                      "install the 'chromium' package (apt-get install chromium).")
+    path = require_chromium()
     from playwright.sync_api import sync_playwright
-
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    if Group.objects.filter(name__in=roles.ROLE_PERMISSIONS).count() < len(roles.ROLE_PERMISSIONS):
-        roles.ensure_roles()
+    ensure_staff_roles()
     make_staff("agent1", roles.AGENT)
     make_staff("agent2", roles.AGENT)
     make_staff("super1", roles.SUPERVISOR)

@@ -8,7 +8,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from aftersales.core.choices import DepartmentKind
@@ -17,8 +16,14 @@ from aftersales.fieldservice.choices import FaultType, ServiceMode
 from aftersales.fieldservice.models import Part, PartUsed, RepairJob, Signature, Technician
 from aftersales.fieldservice.roles import DISPATCHER, TECHNICIAN
 from aftersales.people import roles
-from tests.factories import PASSWORD, DepartmentFactory, OrderLineFactory, make_staff
-from tests.services import chromium_path, require_or_skip
+from tests.factories import (
+    PASSWORD,
+    DepartmentFactory,
+    OrderLineFactory,
+    ensure_staff_roles,
+    make_staff,
+)
+from tests.services import require_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -38,9 +43,7 @@ def _shots_dir() -> Path:
 
 
 def _world():
-    if Group.objects.filter(name__in=roles.ROLE_PERMISSIONS).count() < len(
-            roles.ROLE_PERMISSIONS):
-        roles.ensure_roles()
+    ensure_staff_roles()
     field = DepartmentFactory(code="field", name="Field service",
                               kind=DepartmentKind.FIELD_SERVICE)
     agent = make_staff("agent1", roles.AGENT)
@@ -76,12 +79,8 @@ def _draw(page, selector: str) -> None:
 
 
 def test_technician_visit_on_a_phone(live_server, settings):
-    path = chromium_path()
-    require_or_skip(path is not None, "No Chromium executable found: set CHROMIUM_PATH or "
-                                      "install the 'chromium' package.")
+    path = require_chromium()
     from playwright.sync_api import sync_playwright
-
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     job, part = _world()
     folder = _shots_dir()
     base = live_server.url

@@ -7,15 +7,13 @@ import os
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Group
 from django.contrib.staticfiles import finders
 from openpyxl import load_workbook
 
 from aftersales.core.choices import Channel
-from aftersales.people import roles
 from analytics.kpis.rollups import refresh_rollups
-from tests.factories import PASSWORD, complaint_in_state
-from tests.services import chromium_path, require_or_skip
+from tests.factories import PASSWORD, complaint_in_state, ensure_staff_roles
+from tests.services import require_chromium, require_or_skip
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -34,16 +32,11 @@ def _shots() -> Path:
 
 def test_filter_export_dashboard_and_drill_down(live_server, settings, agent, handler,
                                                 supervisor, quality_dept):
-    path = chromium_path()
-    require_or_skip(path is not None, "No Chromium executable found: set CHROMIUM_PATH or "
-                                      "install the 'chromium' package (apt-get install chromium).")
+    path = require_chromium()
     require_or_skip(finders.find("echarts/echarts.min.js") is not None,
                     "ECharts is not installed: run 'make assets' (npm ci).")
     from playwright.sync_api import sync_playwright
-
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    if Group.objects.filter(name__in=roles.ROLE_PERMISSIONS).count() < len(roles.ROLE_PERMISSIONS):
-        roles.ensure_roles()
+    ensure_staff_roles()
     people = {"agent": agent, "handler": handler, "supervisor": supervisor, "dept": quality_dept}
     hotline = [complaint_in_state("CLOSED", channel=Channel.HOTLINE, phone=f"1390000000{i}",
                                   email=f"hot{i}@example.com", **people) for i in range(3)]

@@ -13,16 +13,15 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from aftersales.core.choices import DepartmentKind
 from aftersales.people import roles
 from returns.choices import State
 from returns.models import ReturnOrder
-from tests.factories import PASSWORD, DepartmentFactory, make_staff
+from tests.factories import PASSWORD, DepartmentFactory, ensure_staff_roles, make_staff
 from tests.returns.conftest import PHONE, make_order
-from tests.services import chromium_path, require_or_skip
+from tests.services import chromium_path, require_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -97,8 +96,7 @@ def _act(page, name: str, fill=lambda card: None) -> None:
 
 
 def _staff():
-    if Group.objects.filter(name__in=roles.ROLE_PERMISSIONS).count() < len(roles.ROLE_PERMISSIONS):
-        roles.ensure_roles()
+    ensure_staff_roles()
     warehouse = DepartmentFactory(code="wh", name="Warehouse", kind=DepartmentKind.WAREHOUSE)
     make_staff("agent1", roles.AGENT)
     make_staff("wh1", "warehouse", warehouse)
@@ -110,10 +108,8 @@ def _browser(p):
 
 
 def test_no_reason_return_from_the_portal_to_the_refund(live_server, settings):
-    require_or_skip(chromium_path() is not None, "No Chromium executable found (CHROMIUM_PATH).")
+    require_chromium()
     from playwright.sync_api import sync_playwright
-
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     _staff()
     order = make_order(signed_days_ago=3, price="299.00")
     base, shot, started = live_server.url, Shots("no-reason-return"), time.monotonic()
@@ -203,10 +199,8 @@ def test_no_reason_return_from_the_portal_to_the_refund(live_server, settings):
 
 
 def test_exchange_with_advance_replacement(live_server, settings):
-    require_or_skip(chromium_path() is not None, "No Chromium executable found (CHROMIUM_PATH).")
+    require_chromium()
     from playwright.sync_api import sync_playwright
-
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     _staff()
     order = make_order(signed_days_ago=4, price="599.00", sku="MIXER-M5")
     base, shot = live_server.url, Shots("advance-exchange")

@@ -12,8 +12,7 @@ from returns.models import ReturnOrder
 
 
 @pytest.mark.django_db
-def test_seed_demo_writes_a_return_for_every_rule_and_many_states(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def test_seed_demo_writes_a_return_for_every_rule_and_many_states():
     err = StringIO()
     call_command("seed_demo", complaints=0, returns=len(ROWS), stdout=StringIO(), stderr=err)
     assert "stopped before" not in err.getvalue()
