@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connections, transaction
+from django.db import connections
 from django.db.models import F, Q, QuerySet
 
 from aftersales.cases.kinds import (
@@ -23,6 +23,7 @@ from aftersales.cases.kinds import (
 from aftersales.cases.models import Ticket
 from aftersales.cases.selectors import tickets_visible_to
 from aftersales.catalog.models import Order
+from aftersales.core.sql import planner_settings
 from aftersales.people import crypto
 from aftersales.people.models import Customer
 from aftersales.people.selectors import user_department_id
@@ -194,13 +195,12 @@ def tab_counts(user, query: InboxQuery) -> dict[str, int]:
         params.extend(tab_params)
     if parts:
         alias = Ticket.objects.db
-        with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
-            if connections[alias].vendor == "postgresql" and not query.search:
-                # A capped count wants an index walk that stops at the cap. Bitmap plans read
-                # every match first, and the planner picks them when it underestimates how
-                # many of a department's cases a tab holds (the two are correlated). A search
-                # is the exception: its alternatives are combined from their own indexes.
-                cursor.execute("SET LOCAL enable_bitmapscan = off")
+        # A capped count wants an index walk that stops at the cap. Bitmap plans read every
+        # match first, and the planner picks them when it underestimates how many of a
+        # department's cases a tab holds (the two are correlated). A search is the
+        # exception: its alternatives are combined from their own indexes.
+        walk = {} if query.search else {"enable_bitmapscan": "off"}
+        with planner_settings(alias, **walk), connections[alias].cursor() as cursor:
             cursor.execute("SELECT " + ", ".join(sql for _tab, sql in parts), params)  # nosec B608
             counts.update(zip((tab for tab, _sql in parts), cursor.fetchone(), strict=True))
     return {tab: counts[tab] for tab in TABS}

@@ -31,16 +31,24 @@ def db_time(value: datetime):
 
 
 @contextmanager
-def joins_as_written(using: str = "default") -> Iterator[None]:
+def planner_settings(using: str = "default", **settings: str | int) -> Iterator[None]:
+    """Run the block with PostgreSQL planner settings of its own: ``SET LOCAL`` in a
+    transaction that ends with the block. Elsewhere, or with no settings, the block just
+    runs. Names and values come from code."""
+    if connections[using].vendor != "postgresql" or not settings:
+        yield
+        return
+    with transaction.atomic(using=using):
+        with connections[using].cursor() as cursor:
+            for name, value in settings.items():
+                cursor.execute(f"SET LOCAL {name} = {value}")
+        yield
+
+
+def joins_as_written(using: str = "default"):
     """Run the block with PostgreSQL joining tables in the order the query writes them.
 
     A one-row read that follows a dozen foreign keys (a case page) otherwise spends about
     20 ms planning, weighing join orders that all cost the same: one index lookup each.
     """
-    if connections[using].vendor != "postgresql":
-        yield
-        return
-    with transaction.atomic(using=using):
-        with connections[using].cursor() as cursor:
-            cursor.execute("SET LOCAL join_collapse_limit = 1")
-        yield
+    return planner_settings(using, join_collapse_limit=1)
