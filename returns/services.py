@@ -12,9 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.cases.contacts import ticket_customer_email, ticket_customer_phone
-from aftersales.cases.kinds import UnknownKind, spawn_case, spawnable, ticket_subject
+from aftersales.cases.kinds import UnknownKind, spawn_case, spawnable
 from aftersales.cases.services import (
     attachments_store,
+    ticket_create,
     ticket_create_once,
     ticket_lock,
     ticket_next_number,
@@ -55,7 +56,6 @@ from .choices import (
 from .models import ReturnLine, ReturnOrder
 
 ACTION = "returns.return.{}".format
-TICKET_COLUMNS = [f.name for f in Ticket._meta.concrete_fields if not f.primary_key]
 DECISION_FIELDS = [
     "decision_rule", "decision_options", "decision_basis", "decision_window_ends",
     "decision_return_shipping", "decision_reshipment", "decision_pickup", "decision_facts",
@@ -253,33 +253,22 @@ def _return_create(*, intake: ReturnIntake, actor: Actor, uploads: list[CheckedU
             state=State.REQUESTED,
         )
         ret.set_contact_given(phone=intake.phone, email=intake.email)
-        ret.subject = ""
-        ret.form_token = form_token
-        ret.save()
-        ReturnLine.objects.bulk_create([
-            ReturnLine(return_order=ret, order_line=locked[pk], quantity=quantity)
-            for pk, quantity in wanted.items()
-        ])
-        lines = lines_of(ret)
+        lines = [ReturnLine(return_order=ret, order_line=locked[pk], quantity=quantity)
+                 for pk, quantity in wanted.items()]
         decision = return_evaluate(ret, lines=lines)
-        timeline_record(
-            ticket=ret, action=ACTION("received"), actor=actor, customer_visible=True,
-            to_state=State.REQUESTED, at=received_at,
-            data={"channel": intake.channel, "request_type": intake.request_type,
-                  "return_reason": intake.reason,
-                  "origin": intake.origin.number if intake.origin else None},
-        )
-        event = ticket_transition(
-            ret, "start_review", actor=actor, action=ACTION("review_started"),
-            data={"number": ret.number, "rule": decision.rule if decision else None,
-                  "options": sorted(decision.options) if decision else []},
-            customer_visible=True, check_permission=False,
-        )
-        attachments_store(ret, list(uploads), event=event, customer_visible=True)
         # T4: the review is due within the first-response target (24 h by default).
         sla.ticket_start_clock(ret, "first_response", at=received_at)
-        ret.subject = ticket_subject(ret)
-        ret.save(update_fields=[*TICKET_COLUMNS, *DECISION_FIELDS])
+        event = ticket_create(
+            ret, actor=actor, form_token=form_token, received_action=ACTION("received"),
+            received_data={"channel": intake.channel, "request_type": intake.request_type,
+                           "return_reason": intake.reason,
+                           "origin": intake.origin.number if intake.origin else None},
+            transition="start_review", action=ACTION("review_started"),
+            data={"number": ret.number, "rule": decision.rule if decision else None,
+                  "options": sorted(decision.options) if decision else []},
+        )
+        ReturnLine.objects.bulk_create(lines)
+        attachments_store(ret, list(uploads), event=event, customer_visible=True)
         if ticket_customer_email(ret) or ticket_customer_phone(ret):
             _notify_customer(ret, "received")
     return ret
