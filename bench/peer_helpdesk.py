@@ -55,6 +55,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.wrk import wrk_run  # noqa: E402
+
 PEER = ROOT / "var" / "peer-helpdesk"
 VENV = PEER / "venv"
 VENV_PY = VENV / "bin" / "python"
@@ -496,20 +500,16 @@ def validation_post(form: dict) -> None:
 
 
 def run_wrk(form: dict, seconds: int, connections: int) -> dict:
-    env = {**os.environ, "BENCH_COOKIE": form["cookie"], "BENCH_CSRF": form["token"],
-           "BENCH_QUEUE": form["queue"], "BENCH_PATH": SUBMIT_PATH,
-           "BENCH_REFERER": f"http://{HOST}:{PORT}{SUBMIT_PATH}"}
-    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
-               "-s", str(LUA), f"http://{HOST}:{PORT}"]
-    log(f"load: {' '.join(command)}")
-    output = subprocess.run(command, env=env, capture_output=True, text=True, check=True,
-                            timeout=seconds + 60).stdout
-    figures = dict(pair.split("=") for pair in
-                   re.search(r"^WRK (.*)$", output, re.M).group(1).split())
+    log(f"load: wrk -t1 -c{connections} -d{seconds}s -s {LUA} http://{HOST}:{PORT}")
+    figures, output = wrk_run(
+        LUA, f"http://{HOST}:{PORT}", seconds=seconds, connections=connections,
+        env={"BENCH_COOKIE": form["cookie"], "BENCH_CSRF": form["token"],
+             "BENCH_QUEUE": form["queue"], "BENCH_PATH": SUBMIT_PATH,
+             "BENCH_REFERER": f"http://{HOST}:{PORT}{SUBMIT_PATH}"})
     statuses = dict(pair.split("=") for pair in
                     re.search(r"^WRK_STATUS ?(.*)$", output, re.M).group(1).split())
-    return {"requests": int(figures["requests"]), "seconds": float(figures["seconds"]),
-            "p50_ms": float(figures["p50_ms"]), "p99_ms": float(figures["p99_ms"]),
+    return {"requests": int(figures["requests"]), "seconds": figures["seconds"],
+            "p50_ms": figures["p50_ms"], "p99_ms": figures["p99_ms"],
             "errors": int(figures["errors"]),
             "statuses": {int(k): int(v) for k, v in statuses.items()}, "raw": output}
 

@@ -56,6 +56,7 @@ from bench.seed import (  # noqa: E402
     reference_data,
     setup_django,
 )
+from bench.wrk import wrk_run  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/aftersales_bench_desk"
 RUNS = 15
@@ -227,18 +228,15 @@ def csrf_pair() -> tuple[str, str]:
 def submit_load_wrk(seconds: int = SUBMIT_SECONDS) -> dict:
     """The load from ``wrk`` (a C client): the server, not the client, takes the CPU."""
     cookie, csrf = csrf_pair()
-    env = {**os.environ, "BENCH_COOKIE": cookie, "BENCH_CSRF": csrf,
-           "BENCH_REFERER": f"http://127.0.0.1:{PORT}/c/new/"}
-    output = subprocess.run(
-        ["wrk", "-t1", f"-c{SUBMIT_THREADS}", f"-d{seconds}s", "--timeout", "10s",
-         "-s", str(ROOT / "bench/public_submit.lua"), f"http://127.0.0.1:{PORT}"],
-        env=env, capture_output=True, text=True, check=True, timeout=seconds + 60).stdout
-    figures = dict(pair.split("=") for pair in
-                   re.search(r"^WRK (.*)$", output, re.MULTILINE).group(1).split())
+    figures, _output = wrk_run(
+        ROOT / "bench/public_submit.lua", f"http://127.0.0.1:{PORT}",
+        env={"BENCH_COOKIE": cookie, "BENCH_CSRF": csrf,
+             "BENCH_REFERER": f"http://127.0.0.1:{PORT}/c/new/"},
+        seconds=seconds, connections=SUBMIT_THREADS)
     requests, errors = int(figures["requests"]), int(figures["errors"])
-    return {"seconds": float(figures["seconds"]), "requests": requests,
+    return {"seconds": figures["seconds"], "requests": requests,
             "statuses": {"3xx": requests - errors, "errors": errors},
-            "ok": requests - errors, "p50_ms": float(figures["p50_ms"])}
+            "ok": requests - errors, "p50_ms": figures["p50_ms"]}
 
 
 def submit_load(tokens: list[str]) -> dict:
