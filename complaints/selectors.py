@@ -51,24 +51,6 @@ def timeline_for(complaint: Complaint, *, customer_view: bool = False) -> list[T
     )
 
 
-TIMELINE_PAGE = 20
-
-
-def timeline_page(complaint: Complaint, *, limit: int | None = TIMELINE_PAGE
-                  ) -> tuple[list[TimelineEvent], bool]:
-    """The newest ``limit`` events first (all when ``None``), and whether older ones exist.
-
-    One row past the limit is read to learn whether there is more, so the cost is the same
-    for a case with 25 events or 500.
-    """
-    events = (complaint.events.order_by("-created_at", "-id").select_related("actor")
-              .prefetch_related("attachments"))
-    if limit is None:
-        return list(events), False
-    page = list(events[:limit + 1])
-    return page[:limit], len(page) > limit
-
-
 def complaint_for_token(token: str) -> Complaint:
     return Complaint.objects.select_related("customer", "current_plan",
                                             "dispute__return_case").get(

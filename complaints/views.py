@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from aftersales.cases.contacts import customer_from_choice, sign_customer_choice
-from aftersales.cases.selectors import is_staff_member
+from aftersales.cases.selectors import TIMELINE_PAGE, is_staff_member, timeline_page
 from aftersales.cases.services import ticket_add_note, ticket_customer_add_info
 from aftersales.cases.views import CaseActionMixin
 from aftersales.catalog.selectors import customers_matching
@@ -35,12 +35,10 @@ from .forms import (
 )
 from .models import Complaint
 from .selectors import (
-    TIMELINE_PAGE,
     complaint_for_page,
     complaint_for_token,
     dispute_view,
     timeline_for,
-    timeline_page,
 )
 
 PALETTE = {"state": STATE_COLOUR, "severity": SEVERITY_COLOUR, "sla": SLA_STATUS_COLOUR}

@@ -15,7 +15,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import View
 
-from aftersales.cases.selectors import is_staff_member
+from aftersales.cases.selectors import TIMELINE_PAGE, is_staff_member, timeline_page
 from aftersales.cases.services import ticket_add_note
 from aftersales.cases.views import CaseActionMixin
 from aftersales.compensation.selectors import lines_for_case
@@ -32,7 +32,6 @@ from .models import DeliveryIncident
 from .selectors import claims_for, incident_for_page, incident_for_token, scorecards
 
 PALETTE = {"state": STATE_COLOUR, "severity": SEVERITY_COLOUR, "sla": SLA_STATUS_COLOUR}
-TIMELINE_PAGE = 20
 
 
 class StaffRequiredMixin(LoginRequiredMixin):
@@ -91,13 +90,10 @@ class IncidentPageMixin(StaffRequiredMixin):
                                                                               facts=facts))
                    for a in available_actions(incident, user, facts)]
         all_events = self.request.GET.get("events") == "all"
-        events = (incident.events.order_by("-created_at", "-id").select_related("actor")
-                  .prefetch_related("attachments"))
-        page = list(events if all_events else events[:TIMELINE_PAGE + 1])
+        events, has_older = timeline_page(incident, limit=None if all_events else TIMELINE_PAGE)
         return render(self.request, "delivery/detail.html", {
             "incident": incident, "shipment": incident.shipment, "claims": claims,
-            "events": page[:TIMELINE_PAGE] if not all_events else page,
-            "has_older_events": not all_events and len(page) > TIMELINE_PAGE,
+            "events": events, "has_older_events": has_older,
             "actions": actions, "open_action": bound_action, "palette": PALETTE,
             "can_note": (not incident.is_read_only
                          and user.has_perm("aftersales.add_note")),

@@ -8,13 +8,11 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from aftersales.cases.selectors import ticket_for_page, tickets_visible_to
-from aftersales.models import Order, OrderLine, Ticket, TimelineEvent
+from aftersales.models import Order, OrderLine, Ticket
 from aftersales.people import crypto
 
 from .choices import RequestType
 from .models import ReturnLine, ReturnOrder
-
-TIMELINE_PAGE = 30
 
 
 def returns_visible_to(user) -> QuerySet[ReturnOrder]:
@@ -37,18 +35,6 @@ def return_for_token(token: str) -> ReturnOrder:
 
 def return_lines(ret: ReturnOrder) -> list[ReturnLine]:
     return list(ret.lines.select_related("order_line__product"))
-
-
-def timeline_page(ret: ReturnOrder, *, customer_view: bool = False,
-                  limit: int | None = TIMELINE_PAGE) -> tuple[list[TimelineEvent], bool]:
-    events = ret.events.order_by("-created_at", "-id").select_related("actor")
-    if customer_view:
-        events = events.filter(customer_visible=True)
-    events = events.prefetch_related("attachments")
-    if limit is None:
-        return list(events), False
-    page = list(events[:limit + 1])
-    return page[:limit], len(page) > limit
 
 
 def order_for_customer(*, number: str, contact: str) -> Order | None:

@@ -15,7 +15,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import View
 
-from aftersales.cases.selectors import is_staff_member
+from aftersales.cases.selectors import is_staff_member, timeline_page
 from aftersales.cases.services import ticket_add_note, ticket_customer_add_info
 from aftersales.cases.views import CaseActionMixin
 from aftersales.core.choices import SEVERITY_COLOUR, SLA_STATUS_COLOUR, Channel
@@ -42,7 +42,6 @@ from .selectors import (
     return_for_page,
     return_for_token,
     return_lines,
-    timeline_page,
 )
 
 PALETTE = {"state": STATE_COLOUR, "severity": SEVERITY_COLOUR, "sla": SLA_STATUS_COLOUR}

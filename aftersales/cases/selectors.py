@@ -2,9 +2,9 @@
 
 from typing import TypeVar
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
-from aftersales.cases.models import Ticket
+from aftersales.cases.models import Attachment, Ticket, TimelineEvent
 from aftersales.core.sql import joins_as_written
 from aftersales.people.selectors import user_department_id
 
@@ -23,6 +23,28 @@ def tickets_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
 
 
 T = TypeVar("T", bound=Ticket)
+
+TIMELINE_PAGE = 20
+
+
+def timeline_page(ticket: Ticket, *, customer_view: bool = False,
+                  limit: int | None = TIMELINE_PAGE) -> tuple[list[TimelineEvent], bool]:
+    """A case's newest ``limit`` events first (all when ``None``), and whether older ones
+    exist. The customer's view holds only what they may see, files included.
+
+    One row past the limit is read to learn whether there is more, so the cost is the same
+    for a case with 25 events or 500.
+    """
+    events = ticket.events.order_by("-created_at", "-id").select_related("actor")
+    attachments = Attachment.objects.all()
+    if customer_view:
+        events = events.filter(customer_visible=True)
+        attachments = attachments.filter(customer_visible=True)
+    events = events.prefetch_related(Prefetch("attachments", attachments))
+    if limit is None:
+        return list(events), False
+    page = list(events[:limit + 1])
+    return page[:limit], len(page) > limit
 
 
 def ticket_for_page(cases: QuerySet[T], *, number: str) -> T:
