@@ -52,3 +52,8 @@ def joins_as_written(using: str = "default"):
     20 ms planning, weighing join orders that all cost the same: one index lookup each.
     """
     return planner_settings(using, join_collapse_limit=1)
+
+
+def deadlock_detected(error: BaseException) -> bool:
+    """PostgreSQL aborted this statement to break a deadlock (SQLSTATE 40P01)."""
+    return getattr(error.__cause__, "pgcode", None) == "40P01"

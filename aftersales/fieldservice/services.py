@@ -6,7 +6,7 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -29,6 +29,7 @@ from aftersales.catalog.models import Order, OrderLine
 from aftersales.core import outbox
 from aftersales.core.choices import Channel, DepartmentKind, TicketKind
 from aftersales.core.exceptions import DomainError, PermissionRefused, TransitionRefused
+from aftersales.core.sql import deadlock_detected
 from aftersales.followups.models import FollowUp
 from aftersales.followups.services import SurveyClosed, follow_up_record, follow_up_take_open
 from aftersales.people.models import Customer, Department
@@ -505,6 +506,31 @@ def technician_fits(technician: Technician, job: FieldJob) -> str:
     return ""
 
 
+def _visit_book(visit: Visit, attempts: int = 3) -> Visit:
+    """Insert the visit; of two clashing visits booked at once the exclusion constraint
+    lets one in and the other's dispatcher is told which visit is in the way.
+
+    Two inserts that each find the other's uncommitted row wait on each other, and
+    PostgreSQL aborts one as a deadlock. That one inserts again, now waits for the winner
+    to commit, and then meets the constraint.
+    """
+    attempt = 1
+    while True:
+        try:
+            with transaction.atomic():
+                visit.save(force_insert=True)
+            return visit
+        except IntegrityError:
+            winner = visit_in_the_way(visit.technician, visit.start, visit.blocked_until)
+            if winner is None:
+                raise
+            raise double_booking(winner) from None
+        except OperationalError as error:
+            if attempt == attempts or not deadlock_detected(error):
+                raise
+            attempt += 1
+
+
 def job_dispatch(*, job_pk: int, kind: str, actor: Actor, technician_pk: int,
                  start: datetime, end: datetime, travel_buffer: timedelta = DEFAULT_BUFFER,
                  version: int | None = None) -> Visit:
@@ -534,16 +560,9 @@ def job_dispatch(*, job_pk: int, kind: str, actor: Actor, technician_pk: int,
         in_the_way = visit_in_the_way(technician, start, blocked_until)
         if in_the_way is not None:
             raise double_booking(in_the_way)
-        try:
-            with transaction.atomic():
-                visit = Visit.objects.create(job=job, technician=technician, start=start,
-                                             end=end, travel_buffer=travel_buffer,
-                                             blocked_until=blocked_until, booked_by=actor)
-        except IntegrityError:
-            winner = visit_in_the_way(technician, start, blocked_until)
-            if winner is None:
-                raise
-            raise double_booking(winner) from None
+        visit = _visit_book(Visit(job=job, technician=technician, start=start, end=end,
+                                  travel_buffer=travel_buffer, blocked_until=blocked_until,
+                                  booked_by=actor))
         job.assignee = technician.user
         profile = getattr(technician.user, "staff_profile", None)
         if profile is not None and profile.department_id:

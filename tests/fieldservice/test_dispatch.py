@@ -100,6 +100,57 @@ def test_the_database_itself_refuses_overlapping_visits_on_postgresql(repair_in,
                              blocked_until=visit.end + timedelta(hours=2))
 
 
+class _PostgresError(Exception):
+    def __init__(self, pgcode: str):
+        super().__init__(pgcode)
+        self.pgcode = pgcode
+
+
+def _insert_failing_once(monkeypatch, pgcode: str) -> list[str]:
+    """Visit inserts fail once as PostgreSQL fails them with ``pgcode``, then go through."""
+    from django.db import OperationalError
+
+    real_save = Visit.save
+    calls: list[str] = []
+
+    def save(visit, *args, **kwargs):
+        calls.append("insert")
+        if len(calls) == 1:
+            raise OperationalError(pgcode) from _PostgresError(pgcode)
+        return real_save(visit, *args, **kwargs)
+
+    monkeypatch.setattr(Visit, "save", save)
+    return calls
+
+
+@pytest.mark.django_db
+def test_a_booking_aborted_to_break_a_deadlock_is_made_again(repair_in, tech, dispatcher,
+                                                             monkeypatch):
+    # Two clashing inserts that each wait on the other's row: PostgreSQL aborts one.
+    job = repair_in("TRIAGED", technician=tech)
+    calls = _insert_failing_once(monkeypatch, "40P01")
+
+    visit = _dispatch(job, dispatcher, tech, tomorrow_at(10))
+
+    assert calls == ["insert", "insert"]
+    assert Visit.objects.get(pk=visit.pk).job_id == job.pk
+    assert RepairJob.objects.get(pk=job.pk).state == "DISPATCHED"
+
+
+@pytest.mark.django_db
+def test_other_database_errors_are_not_retried(repair_in, tech, dispatcher, monkeypatch):
+    from django.db import OperationalError
+
+    job = repair_in("TRIAGED", technician=tech)
+    calls = _insert_failing_once(monkeypatch, "57014")  # statement timeout
+
+    with pytest.raises(OperationalError):
+        _dispatch(job, dispatcher, tech, tomorrow_at(10))
+
+    assert calls == ["insert"]
+    assert RepairJob.objects.get(pk=job.pk).state == "TRIAGED"
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_dispatchers_at_the_same_moment_exactly_one_wins(repair_in, tech, dispatcher,
                                                              monkeypatch):
