@@ -28,6 +28,7 @@ from aftersales.cases.uploads import CheckedUpload
 from aftersales.core import outbox
 from aftersales.core.choices import PRIORITY_BY_SEVERITY, Channel, Stage, TicketKind
 from aftersales.core.exceptions import DomainError, PermissionRefused, TransitionRefused
+from aftersales.core.rows import instance_from_row
 from aftersales.core.sql import db_time
 from aftersales.followups.services import follow_up_record, follow_up_take_open
 from aftersales.models import (
@@ -118,13 +119,17 @@ def find_repeat_of(*, customer: Customer, order: Order | None, category: str,
     ticket, complaint = (connection.ops.quote_name(model._meta.db_table)
                          for model in (Ticket, Complaint))
     sql = (
-        f"SELECT c.ticket_ptr_id, t.id, t.number FROM {complaint} c "  # nosec B608: table names from model metadata, SQL from code, values bound
+        f"SELECT t.id, t.number, c.ticket_ptr_id FROM {complaint} c "  # nosec B608: table names from model metadata, SQL from code, values bound
         f"JOIN {ticket} t ON t.id = c.ticket_ptr_id "
         f"WHERE t.customer_id = %s AND t.received_at < %s AND t.state <> %s "
         f"AND (t.is_open OR t.closed_at >= %s) AND ({' OR '.join(same_issue)}){other} "
         f"ORDER BY t.received_at DESC LIMIT 1"
     )
-    return next(iter(Complaint.objects.raw(sql, params)), None)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return None if row is None else instance_from_row(
+        Complaint, ("id", "number", "ticket_ptr_id"), row)
 
 
 def complaint_register(*, intake: ComplaintIntake, actor: Actor,

@@ -39,6 +39,7 @@ from aftersales.core.exceptions import (
     PermissionRefused,
     TransitionRefused,
 )
+from aftersales.core.rows import instance_insert, instances_insert
 from aftersales.people import crypto
 from aftersales.people.models import Customer
 from aftersales.people.services import Actor
@@ -178,7 +179,7 @@ def timeline_event(
 def timeline_record(**event: Any) -> TimelineEvent:
     """Write one event on a case's timeline (the arguments of ``timeline_event``)."""
     recorded = timeline_event(**event)
-    recorded.save(force_insert=True)
+    instance_insert(recorded)
     return recorded
 
 
@@ -269,7 +270,7 @@ def ticket_create(
         ticket_after_state_change(ticket)
     ticket.form_token = form_token
     ticket.subject = ticket_subject(ticket)
-    ticket.save()
+    instance_insert(ticket)
     events = [timeline_event(ticket=ticket, action=received_action, actor=actor,
                              data=received_data, customer_visible=True,
                              to_state=received_state, at=ticket.received_at)]
@@ -277,7 +278,7 @@ def ticket_create(
         events.append(timeline_event(ticket=ticket, action=action, actor=actor, data=data,
                                      customer_visible=True, from_state=received_state,
                                      to_state=ticket.state))
-    return TimelineEvent.objects.bulk_create(events)[-1]
+    return instances_insert(events)[-1]
 
 
 def ticket_after_state_change(ticket: Ticket) -> None:

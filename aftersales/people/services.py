@@ -1,8 +1,7 @@
-
-
-
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import connection
 
+from aftersales.core.rows import instance_from_row
 from aftersales.people import crypto
 from aftersales.people.models import Customer
 
@@ -30,9 +29,9 @@ def _customer_find_or_create(
     # The first customer with this phone, else the first with this e-mail.
     existing = None
     if phone_hash:
-        existing = Customer.objects.filter(phone_hash=phone_hash).order_by("id").first()
+        existing = _customer_first_with("phone_hash", phone_hash)
     if existing is None and email_hash:
-        existing = Customer.objects.filter(email_hash=email_hash).order_by("id").first()
+        existing = _customer_first_with("email_hash", email_hash)
     if existing is not None:
         if fill_missing_contact:
             _customer_fill_missing_contact(existing, phone=phone, email=email)
@@ -41,6 +40,22 @@ def _customer_find_or_create(
     customer.set_contact(phone=phone, email=email)
     customer.save()
     return customer, True
+
+
+# What a case's intake reads of a customer found by contact; the name and address load when
+# used. Every public post asks this, so it is plain SQL (the ORM took 0.6 ms to build it).
+_INTAKE_COLUMNS = ("id", "phone", "email", "phone_hash", "email_hash")
+
+
+def _customer_first_with(hash_column: str, value: str) -> Customer | None:
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {', '.join(map(quote, _INTAKE_COLUMNS))} "  # nosec B608: names from code, value bound
+            f"FROM {quote(Customer._meta.db_table)} WHERE {quote(hash_column)} = %s "
+            f"ORDER BY id LIMIT 1", [value])
+        row = cursor.fetchone()
+    return None if row is None else instance_from_row(Customer, _INTAKE_COLUMNS, row)
 
 
 def _customer_fill_missing_contact(customer: Customer, *, phone: str, email: str) -> None:
