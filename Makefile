@@ -186,7 +186,7 @@ bench: setup
 	@shopt -s nullglob; scripts=(bench/*.py); \
 	if [ $${#scripts[@]} -eq 0 ]; then echo "No benchmarks in bench/."; exit 0; fi; \
 	for script in "$${scripts[@]}"; do \
-	  case "$$script" in bench/peer_*|bench/seed.py|bench/wrk.py) continue;; esac; \
+	  case "$$script" in bench/peer_*|bench/seed.py|bench/wrk.py|bench/gunicorn_bench.py) continue;; esac; \
 	  echo "==> $$script"; \
 	  DJANGO_SETTINGS_MODULE="$${DJANGO_SETTINGS_MODULE:-aftersales.settings}" \
 	  PYTHONPATH="$(CURDIR)$${PYTHONPATH:+:$$PYTHONPATH}" $(PY) "$$script" || exit $$?; \

@@ -201,8 +201,8 @@ def start_server(url: str) -> subprocess.Popen:
            "CELERY_BROKER_URL": "redis://127.0.0.1:6379/9", "CONN_MAX_AGE": "60"}
     server = subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), "aftersales.wsgi", "--workers", "2",
-         "--bind", f"127.0.0.1:{PORT}", "--access-logfile", "/dev/null", "--log-level",
-         "warning"], cwd=ROOT, env=env, start_new_session=True)
+         "--config", str(ROOT / "bench/gunicorn_bench.py"), "--bind", f"127.0.0.1:{PORT}",
+         "--log-level", "warning"], cwd=ROOT, env=env, start_new_session=True)
     for _ in range(100):
         try:
             conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=2)
