@@ -18,7 +18,6 @@ from aftersales.cases.services import (
     ticket_create_once,
     ticket_ensure_writable,
     ticket_lock,
-    ticket_next_number,
     ticket_save,
     ticket_transition,
     timeline_record,
@@ -178,7 +177,6 @@ def _complaint_register(*, intake: ComplaintIntake, actor: Actor,
             customer=customer, order=order, category=intake.category_hint, now=received_at
         )
         complaint = Complaint(
-            number=ticket_next_number(TicketKind.COMPLAINT, received_at),
             kind=TicketKind.COMPLAINT,
             channel=intake.channel,
             customer=customer,
@@ -209,8 +207,7 @@ def _complaint_register(*, intake: ComplaintIntake, actor: Actor,
             complaint, actor=actor, form_token=form_token,
             received_action=ACTION("received"), received_data={"channel": intake.channel},
             transition="register", action=ACTION("registered"),
-            data={"number": complaint.number, "channel": intake.channel,
-                  "repeat_of": repeat_of.number if repeat_of else None},
+            data={"channel": intake.channel, "repeat_of": repeat_of.number if repeat_of else None},
             check_permission=staff if check_permission is None else check_permission,
         )
         attachments_store(complaint, list(uploads), event=event, customer_visible=True)

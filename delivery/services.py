@@ -19,7 +19,6 @@ from aftersales.cases.services import (
     ticket_create_once,
     ticket_ensure_writable,
     ticket_lock,
-    ticket_next_number,
     ticket_save,
     ticket_transition,
     timeline_record,
@@ -133,7 +132,6 @@ def _incident_register(*, intake: IncidentIntake, actor: Actor,
         lines = list(shipment.order.lines.select_related("product")[:2])
         line = lines[0] if len(lines) == 1 else None
         incident = DeliveryIncident(
-            number=ticket_next_number(TicketKind.DELIVERY, received_at),
             kind=TicketKind.DELIVERY, channel=intake.channel, customer=customer,
             order=shipment.order, order_line=line, product=line.product if line else None,
             order_number_given=shipment.order.number, incident_type=intake.incident_type,
@@ -150,7 +148,6 @@ def _incident_register(*, intake: IncidentIntake, actor: Actor,
             received_data={"channel": intake.channel, "incident_type": intake.incident_type,
                            "origin_case": intake.origin.number if intake.origin else None},
             transition="register", action=ACTION("registered"),
-            data={"number": incident.number},
             check_permission=_staff(actor) and intake.origin is None,
         )
         _notify(incident, "registered")

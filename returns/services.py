@@ -18,7 +18,6 @@ from aftersales.cases.services import (
     ticket_create,
     ticket_create_once,
     ticket_lock,
-    ticket_next_number,
     ticket_save,
     ticket_transition,
     timeline_record,
@@ -234,7 +233,6 @@ def _return_create(*, intake: ReturnIntake, actor: Actor, uploads: list[CheckedU
         customer = intake.customer or intake.order.customer
         first = locked[intake.lines[0][0].pk]
         ret = ReturnOrder(
-            number=ticket_next_number(TicketKind.RETURN, received_at),
             kind=TicketKind.RETURN,
             channel=intake.channel,
             customer=customer,
@@ -264,7 +262,7 @@ def _return_create(*, intake: ReturnIntake, actor: Actor, uploads: list[CheckedU
                            "return_reason": intake.reason,
                            "origin": intake.origin.number if intake.origin else None},
             transition="start_review", action=ACTION("review_started"),
-            data={"number": ret.number, "rule": decision.rule if decision else None,
+            data={"rule": decision.rule if decision else None,
                   "options": sorted(decision.options) if decision else []},
         )
         ReturnLine.objects.bulk_create(lines)

@@ -260,6 +260,10 @@ def ticket_create(
     transition (e.g. register), taken before the case is written. The case is inserted
     once, with its state, subject and form token, and both events in one more statement.
 
+    The case's number is issued here, last before the INSERT: the day's counter stays
+    locked until the transaction ends, so the less that follows it the less another
+    registration waits. The event that registers the case (the last) carries the number.
+
     The caller holds the transaction and has set everything else, the SLA clock included.
     Returns the last event, the one uploads attach to.
     """
@@ -270,14 +274,17 @@ def ticket_create(
         ticket_after_state_change(ticket)
     ticket.form_token = form_token
     ticket.subject = ticket_subject(ticket)
+    ticket.number = ticket_next_number(ticket.kind, ticket.received_at)
     instance_insert(ticket)
+    numbered = {"number": ticket.number}
     events = [timeline_event(ticket=ticket, action=received_action, actor=actor,
-                             data=received_data, customer_visible=True,
-                             to_state=received_state, at=ticket.received_at)]
+                             data=received_data if transition else numbered | received_data,
+                             customer_visible=True, to_state=received_state,
+                             at=ticket.received_at)]
     if transition:
-        events.append(timeline_event(ticket=ticket, action=action, actor=actor, data=data,
-                                     customer_visible=True, from_state=received_state,
-                                     to_state=ticket.state))
+        events.append(timeline_event(ticket=ticket, action=action, actor=actor,
+                                     data=numbered | (data or {}), customer_visible=True,
+                                     from_state=received_state, to_state=ticket.state))
     return instances_insert(events)[-1]
 
 

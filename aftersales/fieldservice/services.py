@@ -19,7 +19,6 @@ from aftersales.cases.services import (
     ticket_create_once,
     ticket_ensure_writable,
     ticket_lock,
-    ticket_next_number,
     ticket_save,
     ticket_transition,
     timeline_record,
@@ -188,7 +187,6 @@ def _create_job(model: type[FieldJob], kind: str, intake: JobIntake, actor: Acto
                                        email=intake.email, actor=actor,
                                        customer=intake.customer)
         job = model(
-            number=ticket_next_number(kind, received_at),
             kind=kind,
             channel=intake.channel,
             state=S.REPORTED if kind == TicketKind.REPAIR else S.REQUESTED,
@@ -224,7 +222,7 @@ def _create_job(model: type[FieldJob], kind: str, intake: JobIntake, actor: Acto
         event = ticket_create(
             job, actor=actor, form_token=form_token,
             received_action=ACTION("reported" if kind == TicketKind.REPAIR else "requested"),
-            received_data={"number": job.number, "channel": intake.channel,
+            received_data={"channel": intake.channel,
                            "failed_repair": getattr(job, "failed_repair", False)})
         attachments_store(job, list(uploads), event=event, customer_visible=True)
         _notify_customer(job, "registered")
