@@ -87,7 +87,8 @@ def _values(instance: Model, fields: Sequence[Field], connection) -> list[Any] |
     return values
 
 
-def _mark_saved(instance: Model, pk: Any, using: str) -> None:
+def mark_saved(instance: Model, pk: Any, using: str = "default") -> None:
+    """Record that ``instance`` was inserted with this key, as ``Model.save`` does."""
     for model in (*instance._meta.get_parent_list(), type(instance)):
         setattr(instance, model._meta.pk.attname, pk)
     instance._state.adding = False
@@ -109,7 +110,7 @@ def instance_insert(instance: Model, using: str = "default") -> None:
     with connection.cursor() as cursor:
         cursor.execute(plan.sql(), values)
         pk = cursor.fetchone()[0]
-    _mark_saved(instance, pk, using)
+    mark_saved(instance, pk, using)
 
 
 def instances_insert(instances: Sequence[M], using: str = "default") -> list[M]:
@@ -136,8 +137,61 @@ def instances_insert(instances: Sequence[M], using: str = "default") -> list[M]:
         cursor.execute(sql, [value for row in rows for value in row])
         pks = [row[0] for row in cursor.fetchall()]
     for instance, pk in zip(instances, pks, strict=True):
-        _mark_saved(instance, pk, using)
+        mark_saved(instance, pk, using)
     return list(instances)
+
+
+@dataclass(frozen=True)
+class NewRow:
+    """One table's row of a new instance, as ``Model.save`` would send it, for a statement
+    that writes it together with others (see ``aftersales.cases.services``)."""
+
+    model: type[Model]  # whose own table
+    columns: list[str]  # quoted names
+    cells: list[str]  # "%s", or the SQL given for the column
+    values: list[Any]  # for the "%s" cells, in order
+
+    def insert(self, returning: str = "", *, more: Sequence[NewRow] = ()) -> str:
+        """The INSERT of this row and ``more`` rows of the same table, in that order."""
+        table = connections["default"].ops.quote_name(self.model._meta.db_table)
+        values = ", ".join(f"({', '.join(row.cells)})" for row in (self, *more))
+        return (f"INSERT INTO {table} ({', '.join(self.columns)}) VALUES {values}"  # nosec B608: names from model metadata, values bound
+                + (f" RETURNING {returning}" * bool(returning)))
+
+
+def new_rows(instance: Model, sql: dict[str, str] | None = None,
+             using: str = "default") -> list[NewRow] | None:
+    """The rows a new instance writes, its parent table's first. ``sql`` gives SQL for
+    columns (by attname) that the statement fills, such as the key of a row it writes
+    first; the parent link must be among them. Where that SQL holds a ``%s``, the field's
+    own value is bound there. ``None`` where the ORM must write it."""
+    connection = connections[using]
+    sql = sql or {}
+    model = type(instance)
+    if (_plan(model, connection.vendor) is None or not instance._state.adding
+            or instance.pk is not None):
+        return None
+    for field in model._meta.concrete_fields:
+        if field.is_relation and field.attname not in sql and field.is_cached(instance):
+            related = field.get_cached_value(instance)
+            if related is not None and related.pk is None:
+                return None  # an unsaved related object: the ORM refuses it
+            if related is not None:
+                setattr(instance, field.attname, related.pk)
+    if model._meta.parents and model._meta.pk.attname not in sql:
+        return None  # the statement must give the parent row's key
+    quote = connection.ops.quote_name
+    rows = []
+    for table in (*model._meta.get_parent_list(), model):
+        fields = _own_columns(table)
+        bound = [f for f in fields if "%s" in sql.get(f.attname, "%s")]
+        values = _values(instance, bound, connection)
+        if values is None:
+            return None
+        columns = [quote(f.column) for f in fields]
+        cells = [sql.get(f.attname, "%s") for f in fields]
+        rows.append(NewRow(table, columns, cells, values))
+    return rows
 
 
 def instance_from_row(model: type[M], attnames: Sequence[str], row: Sequence[Any],

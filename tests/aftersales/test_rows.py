@@ -94,3 +94,25 @@ def test_a_customer_read_by_plain_sql_is_decrypted_and_loads_the_rest_when_used(
     assert read.phone == "13900001111"
     assert read.get_deferred_fields() >= {"name", "email"}
     assert read.name == "李四"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("issued_before, suffix", [(0, "0001"), (41, "0042"), (9999, "10000")])
+def test_a_case_number_counts_the_day_and_keeps_every_digit(issued_before, suffix):
+    from aftersales.cases.models import TicketSequence
+    from complaints.services import complaint_register
+    from tests.factories import intake
+
+    today = timezone.localdate()
+    if issued_before:
+        TicketSequence.objects.create(prefix="CP", day=today, last=issued_before)
+
+    complaint = complaint_register(intake=intake(), actor=None)
+
+    assert complaint.number == f"CP-{today:%Y%m%d}-{suffix}"
+    stored = Complaint.objects.get(pk=complaint.pk)
+    assert stored.number == complaint.number
+    registered = stored.events.order_by("id").last()
+    assert registered.data["number"] == complaint.number
+    assert [e.pk for e in stored.events.order_by("id")] == [
+        e.pk for e in TimelineEvent.objects.filter(ticket=complaint).order_by("created_at", "id")]
