@@ -332,7 +332,7 @@ def _case_insert_in_one(ticket: Ticket, events: list[TimelineEvent]) -> bool:
     first, *more = (rows[0] for rows in event_rows)
     steps.append(f"new_events AS ({first.insert('id', more=more)})")
     params += [value for row in (first, *more) for value in row.values]
-    sql = (f"WITH {', '.join(steps)} SELECT (SELECT id FROM new_case), "
+    sql = (f"WITH {', '.join(steps)} SELECT (SELECT id FROM new_case), "  # nosec B608: names from model metadata, values bound
            "(SELECT number FROM new_case), ARRAY(SELECT id FROM new_events ORDER BY id)")
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

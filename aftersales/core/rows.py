@@ -72,7 +72,7 @@ def _plan(model: type[Model], vendor: str) -> _Insert | None:
     quote = connections["default"].ops.quote_name
     parent_sql = " ".join(_statement(parent, _own_columns(parent)))
     head, row, returning = _statement(
-        model, child, first=f"(SELECT {quote(parent._meta.pk.column)} FROM parent)")
+        model, child, first=f"(SELECT {quote(parent._meta.pk.column)} FROM parent)")  # nosec B608: a column name from model metadata
     return _Insert((*_own_columns(parent), *child[1:]), f"WITH parent AS ({parent_sql}) {head}",
                    row, returning, one_row_only=True)
 
