@@ -194,13 +194,7 @@ def tab_counts(user, query: InboxQuery) -> dict[str, int]:
         parts.append((tab, f"(SELECT count(*) FROM ({sql}) AS {tab}_ids)"))  # nosec B608
         params.extend(tab_params)
     if parts:
-        alias = Ticket.objects.db
-        # A capped count wants an index walk that stops at the cap. Bitmap plans read every
-        # match first, and the planner picks them when it underestimates how many of a
-        # department's cases a tab holds (the two are correlated). A search is the
-        # exception: its alternatives are combined from their own indexes.
-        walk = {} if query.search else {"enable_bitmapscan": "off"}
-        with planner_settings(alias, **walk), connections[alias].cursor() as cursor:
+        with connections[Ticket.objects.db].cursor() as cursor:
             cursor.execute("SELECT " + ", ".join(sql for _tab, sql in parts), params)  # nosec B608
             counts.update(zip((tab for tab, _sql in parts), cursor.fetchone(), strict=True))
     return {tab: counts[tab] for tab in TABS}
@@ -242,6 +236,22 @@ def _page_ids(user, query: InboxQuery, order, offset: int, limit: int) -> list[i
     with connections[qs.db].cursor() as cursor:
         cursor.execute(merged, [*params, limit, offset])
         return [row[0] for row in cursor.fetchall()]
+
+
+def inbox_read(user, query: InboxQuery, *, page: int = 1
+               ) -> tuple[InboxPage, dict[str, int]]:
+    """The inbox's page and its tab counts, each read by walking an index in order.
+
+    A page wants the index that delivers its order, and a capped count a walk that stops
+    at the cap. Bitmap plans read every match and sort it; the planner picks them when it
+    underestimates how many of a department's cases a handler or a tab holds (the two are
+    correlated), and deep pages look cheap to it once past its estimate. So bitmap scans
+    are off for these reads. A search is the exception: its alternatives are combined
+    from their own indexes.
+    """
+    walk = {} if query.search else {"enable_bitmapscan": "off"}
+    with planner_settings(Ticket.objects.db, **walk):
+        return inbox_page(user, query, page=page), tab_counts(user, query)
 
 
 def inbox_page(user, query: InboxQuery, *, page: int = 1, per_page: int | None = None

@@ -11,7 +11,7 @@ from django.views import View
 
 from aftersales.cases.forms import BulkReassignForm, InboxFilterForm, InboxSearchForm
 from aftersales.cases.inbox import TABS as INBOX_TABS
-from aftersales.cases.inbox import InboxQuery, capped, inbox_page, tab_counts
+from aftersales.cases.inbox import InboxQuery, capped, inbox_read
 from aftersales.cases.kinds import registered_kinds
 from aftersales.cases.models import Attachment, Ticket
 from aftersales.cases.selectors import is_staff_member, tickets_visible_to
@@ -142,8 +142,7 @@ class InboxView(StaffOnlyMixin, View):
             number = int(request.GET.get("page", 1))
         except ValueError:
             number = 1
-        page = inbox_page(request.user, query, page=number)
-        counts = tab_counts(request.user, query)
+        page, counts = inbox_read(request.user, query, page=number)
         keep = request.GET.copy()
         keep.pop("page", None)
         keep.pop("tab", None)
