@@ -173,9 +173,11 @@ class Ticket(EncryptedModelMixin, FSMModelMixin, models.Model):
                 "sla_due_at", "priority", "id", name="ticket_unassigned_urgency",
                 condition=Q(is_open=True, assignee__isnull=True),
             ),
+            # Kind and severity ride along: a filtered emergency tab (or its count) checks
+            # them in the index instead of reading every emergency's row.
             models.Index(
-                "sla_due_at", "priority", "id", name="ticket_emergency_urgency",
-                condition=Q(is_open=True, is_emergency=True),
+                fields=["sla_due_at", "priority", "id"], include=["kind", "severity"],
+                name="ticket_emergency_urgency", condition=Q(is_open=True, is_emergency=True),
             ),
             models.Index(
                 "department", "sla_due_at", "priority", "id",
@@ -188,7 +190,7 @@ class Ticket(EncryptedModelMixin, FSMModelMixin, models.Model):
                 condition=Q(is_open=True, assignee__isnull=True),
             ),
             models.Index(
-                "department", "sla_due_at", "priority", "id",
+                fields=["department", "sla_due_at", "priority", "id"], include=["kind", "severity"],
                 name="ticket_dept_emergency_urgency", condition=Q(is_open=True, is_emergency=True),
             ),
             models.Index(
