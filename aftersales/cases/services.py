@@ -51,16 +51,21 @@ def ticket_next_number(kind: str, when: datetime | None = None) -> str:
     """Issue the next number of the day for a kind of case, e.g. CP-20261122-0001."""
     prefix = get_kind(kind).prefix
     day = timezone.localdate(when or timezone.now())
-    # One upsert (PostgreSQL and SQLite 3.35+): the row lock it takes serialises writers.
-    table = connection.ops.quote_name(TicketSequence._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (prefix, day, last) VALUES (%s, %s, 1) "  # nosec B608: table name from model metadata; values bound
-            f"ON CONFLICT (prefix, day) DO UPDATE SET last = {table}.last + 1 RETURNING last",
-            [prefix, connection.ops.adapt_datefield_value(day)],
-        )
+        cursor.execute(*_counter_take(prefix, day))
         last = cursor.fetchone()[0]
     return f"{prefix}-{day:%Y%m%d}-{last:04d}"
+
+
+def _counter_take(prefix: str, day: date) -> tuple[str, list[Any]]:
+    """The day's counter for a prefix, advanced, ``RETURNING last``: one upsert
+    (PostgreSQL and SQLite 3.35+) whose row lock serialises writers until they commit."""
+    table = connection.ops.quote_name(TicketSequence._meta.db_table)
+    return (
+        f"INSERT INTO {table} (prefix, day, last) VALUES (%s, %s, 1) "  # nosec B608: table name from model metadata; values bound
+        f"ON CONFLICT (prefix, day) DO UPDATE SET last = {table}.last + 1 RETURNING last",
+        [prefix, connection.ops.adapt_datefield_value(day)],
+    )
 
 
 def ticket_confirm_contact(
@@ -258,11 +263,9 @@ def ticket_create(
 ) -> TimelineEvent:
     """Save a new case with its first events: "received" and, when named, the first
     transition (e.g. register), taken before the case is written. The case is inserted
-    once, with its state, subject and form token, and both events in one more statement.
-
-    The case's number is issued here, last before the INSERT: the day's counter stays
-    locked until the transaction ends, so the less that follows it the less another
-    registration waits. The event that registers the case (the last) carries the number.
+    once, with its state, subject and form token; the event that registers it (the last)
+    carries its number, issued here. On PostgreSQL the number, the case and its events
+    are one statement (``_case_insert_in_one``); elsewhere, three.
 
     The caller holds the transaction and has set everything else, the SLA clock included.
     Returns the last event, the one uploads attach to.
@@ -291,18 +294,6 @@ def ticket_create(
     return events[-1]
 
 
-def _number_sql(kind: str, day: date) -> tuple[str, list[Any]]:
-    """The SQL of ``ticket_next_number``: the day's counter taken, the number formatted."""
-    table = connection.ops.quote_name(TicketSequence._meta.db_table)
-    prefix = get_kind(kind).prefix
-    return (
-        f"INSERT INTO {table} (prefix, day, last) VALUES (%s, %s, 1) "  # nosec B608: table name from model metadata; values bound
-        f"ON CONFLICT (prefix, day) DO UPDATE SET last = {table}.last + 1 "
-        f"RETURNING %s || CASE WHEN last < 10000 THEN lpad(last::text, 4, '0') "
-        f"ELSE last::text END AS value",
-        [prefix, connection.ops.adapt_datefield_value(day), f"{prefix}-{day:%Y%m%d}-"])
-
-
 def _case_insert_in_one(ticket: Ticket, events: list[TimelineEvent]) -> bool:
     """On PostgreSQL, one statement takes the day's next number and writes the case, its
     kind's row and its first events, the last with the number in its data. The day's
@@ -321,8 +312,13 @@ def _case_insert_in_one(ticket: Ticket, events: list[TimelineEvent]) -> bool:
     event_rows.append(new_rows(events[-1], {"ticket_id": case_key, "data": numbered}))
     if case_rows is None or None in event_rows:
         return False
-    number_sql, params = _number_sql(ticket.kind, timezone.localdate(ticket.received_at))
-    steps = [f"number AS ({number_sql})"]
+    prefix, day = get_kind(ticket.kind).prefix, timezone.localdate(ticket.received_at)
+    counter_sql, params = _counter_take(prefix, day)
+    # ticket_next_number's format, in SQL.
+    steps = [f"counter AS ({counter_sql})",
+             "number AS (SELECT %s || CASE WHEN last < 10000 THEN lpad(last::text, 4, '0') "
+             "ELSE last::text END AS value FROM counter)"]
+    params.append(f"{prefix}-{day:%Y%m%d}-")
     parent, *own = case_rows
     steps.append(f"new_case AS ({parent.insert('id, number')})")
     params += parent.values

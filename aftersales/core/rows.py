@@ -29,52 +29,17 @@ def _own_columns(model: type[Model]) -> tuple[Field, ...]:
                  if f is not meta.auto_field and not getattr(f, "generated", False))
 
 
-@dataclass(frozen=True)
-class _Insert:
-    """The INSERT of one model. For a model with a parent table it is one statement that
-    writes the parent's row first (a CTE) and takes its key; then it writes one row only."""
-
-    fields: tuple[Field, ...]  # in placeholder order
-    head: str  # up to and including VALUES
-    row: str  # one row of placeholders
-    returning: str
-    one_row_only: bool
-
-    def sql(self, rows: int = 1) -> str:
-        return f"{self.head} {', '.join([self.row] * rows)} {self.returning}"
-
-
-def _statement(model: type[Model], columns: Sequence[Field], first: str = "",
-               ) -> tuple[str, str, str]:
-    quote = connections["default"].ops.quote_name
-    names = ", ".join(quote(f.column) for f in columns)
-    cells = [first] * bool(first) + ["%s"] * (len(columns) - bool(first))
-    return (f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES",  # nosec B608: names from model metadata, values bound
-            f"({', '.join(cells)})", f"RETURNING {quote(model._meta.pk.column)}")
-
-
 @cache
-def _plan(model: type[Model], vendor: str) -> _Insert | None:
-    """How to insert ``model`` here, or ``None`` when the ORM must write it."""
+def _writable(model: type[Model], vendor: str) -> bool:
+    """Whether these statements write ``model`` here: on PostgreSQL, with at most one
+    parent table whose key is the child's, and no field that brings its own placeholder."""
     parents = model._meta.get_parent_list()
     if vendor != "postgresql" or len(parents) > 1:
-        return None
-    if any(hasattr(f, "get_placeholder") for m in (*parents, model) for f in _own_columns(m)):
-        return None
-    own = _own_columns(model)
-    if not parents:
-        return _Insert(own, *_statement(model, own), one_row_only=False)
-    parent = parents[0]
-    link = model._meta.get_ancestor_link(parent)
-    if model._meta.pk is not link or link not in own:
-        return None
-    child = (link, *(f for f in own if f is not link))
-    quote = connections["default"].ops.quote_name
-    parent_sql = " ".join(_statement(parent, _own_columns(parent)))
-    head, row, returning = _statement(
-        model, child, first=f"(SELECT {quote(parent._meta.pk.column)} FROM parent)")  # nosec B608: a column name from model metadata
-    return _Insert((*_own_columns(parent), *child[1:]), f"WITH parent AS ({parent_sql}) {head}",
-                   row, returning, one_row_only=True)
+        return False
+    if parents and model._meta.pk is not model._meta.get_ancestor_link(parents[0]):
+        return False
+    return not any(hasattr(f, "get_placeholder")
+                   for m in (*parents, model) for f in _own_columns(m))
 
 
 def _values(instance: Model, fields: Sequence[Field], connection) -> list[Any] | None:
@@ -93,52 +58,6 @@ def mark_saved(instance: Model, pk: Any, using: str = "default") -> None:
         setattr(instance, model._meta.pk.attname, pk)
     instance._state.adding = False
     instance._state.db = using
-
-
-def instance_insert(instance: Model, using: str = "default") -> None:
-    """INSERT a new instance: one statement, its parent table's row included (a case of
-    one kind is a row of the kernel's case table and one of its kind's)."""
-    connection = connections[using]
-    plan = _plan(type(instance), connection.vendor)
-    values = None
-    if plan is not None and instance._state.adding and instance.pk is None:
-        instance._prepare_related_fields_for_save(operation_name="save")
-        values = _values(instance, plan.fields, connection)
-    if values is None:
-        instance.save(force_insert=True, using=using)
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(plan.sql(), values)
-        pk = cursor.fetchone()[0]
-    mark_saved(instance, pk, using)
-
-
-def instances_insert(instances: Sequence[M], using: str = "default") -> list[M]:
-    """INSERT new instances of one model without parents in one statement."""
-    if not instances:
-        return list(instances)
-    model = type(instances[0])
-    connection = connections[using]
-    plan = _plan(model, connection.vendor)
-    rows = None
-    if plan is not None and not plan.one_row_only:
-        rows = []
-        for instance in instances:
-            instance._prepare_related_fields_for_save(operation_name="bulk_create")
-            row = _values(instance, plan.fields, connection)
-            if row is None or instance.pk is not None:
-                rows = None
-                break
-            rows.append(row)
-    if rows is None:
-        return model._default_manager.using(using).bulk_create(instances)
-    sql = plan.sql(len(rows))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [value for row in rows for value in row])
-        pks = [row[0] for row in cursor.fetchall()]
-    for instance, pk in zip(instances, pks, strict=True):
-        mark_saved(instance, pk, using)
-    return list(instances)
 
 
 @dataclass(frozen=True)
@@ -168,7 +87,7 @@ def new_rows(instance: Model, sql: dict[str, str] | None = None,
     connection = connections[using]
     sql = sql or {}
     model = type(instance)
-    if (_plan(model, connection.vendor) is None or not instance._state.adding
+    if (not _writable(model, connection.vendor) or not instance._state.adding
             or instance.pk is not None):
         return None
     for field in model._meta.concrete_fields:
@@ -192,6 +111,45 @@ def new_rows(instance: Model, sql: dict[str, str] | None = None,
         cells = [sql.get(f.attname, "%s") for f in fields]
         rows.append(NewRow(table, columns, cells, values))
     return rows
+
+
+def instance_insert(instance: Model, using: str = "default") -> None:
+    """INSERT a new instance: one statement, its parent table's row included (a case of
+    one kind is a row of the kernel's case table and one of its kind's)."""
+    model = type(instance)
+    quote = connections[using].ops.quote_name
+    rows = new_rows(instance, {model._meta.pk.attname: "(SELECT key FROM parent)"}
+                    if model._meta.parents else None, using)
+    if rows is None:
+        instance.save(force_insert=True, using=using)
+        return
+    *parent, own = rows
+    sql = own.insert(quote(model._meta.pk.column))
+    if parent:
+        parent_key = quote(parent[0].model._meta.pk.column)
+        sql = f"WITH parent AS ({parent[0].insert(f'{parent_key} AS key')}) {sql}"
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, [value for row in rows for value in row.values])
+        mark_saved(instance, cursor.fetchone()[0], using)
+
+
+def instances_insert(instances: Sequence[M], using: str = "default") -> list[M]:
+    """INSERT new instances of one model without parents in one statement."""
+    if not instances:
+        return list(instances)
+    model = type(instances[0])
+    rows = [] if model._meta.parents else [new_rows(i, using=using) for i in instances]
+    if not rows or any(r is None for r in rows):
+        return model._default_manager.using(using).bulk_create(instances)
+    first, *more = (r[0] for r in rows)
+    with connections[using].cursor() as cursor:
+        cursor.execute(first.insert(connections[using].ops.quote_name(model._meta.pk.column),
+                                    more=more),
+                       [value for row in (first, *more) for value in row.values])
+        pks = [row[0] for row in cursor.fetchall()]
+    for instance, pk in zip(instances, pks, strict=True):
+        mark_saved(instance, pk, using)
+    return list(instances)
 
 
 def instance_from_row(model: type[M], attnames: Sequence[str], row: Sequence[Any],
