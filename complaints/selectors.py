@@ -3,13 +3,12 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.cases.selectors import ticket_for_page, tickets_visible_to
 from aftersales.catalog.prices import ART17, RULE_LABELS
-from aftersales.models import Attachment, TimelineEvent
 
 from .choices import (
     DISPUTE_PROGRESS,
@@ -37,17 +36,6 @@ def complaint_for_page(*, user, number: str) -> Complaint:
             "current_plan__responsible_person", "dispute__return_case",
         ),
         number=number,
-    )
-
-
-def timeline_for(complaint: Complaint, *, customer_view: bool = False) -> list[TimelineEvent]:
-    events = complaint.events.all()
-    attachments = Attachment.objects.all()
-    if customer_view:
-        events = events.filter(customer_visible=True)
-        attachments = attachments.filter(customer_visible=True)
-    return list(
-        events.select_related("actor").prefetch_related(Prefetch("attachments", attachments))
     )
 
 

@@ -12,7 +12,12 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from aftersales.cases.contacts import customer_from_choice, sign_customer_choice
-from aftersales.cases.selectors import TIMELINE_PAGE, is_staff_member, timeline_page
+from aftersales.cases.selectors import (
+    TIMELINE_PAGE,
+    customer_timeline,
+    is_staff_member,
+    timeline_page,
+)
 from aftersales.cases.services import ticket_add_note, ticket_customer_add_info
 from aftersales.cases.views import CaseActionMixin
 from aftersales.catalog.selectors import customers_matching
@@ -38,7 +43,6 @@ from .selectors import (
     complaint_for_page,
     complaint_for_token,
     dispute_view,
-    timeline_for,
 )
 
 PALETTE = {"state": STATE_COLOUR, "severity": SEVERITY_COLOUR, "sla": SLA_STATUS_COLOUR}
@@ -147,7 +151,7 @@ class TrackingView(PrivateNoStoreMixin, View):
     def _render(self, request, complaint, bound=None, status=200):
         return render(request, self.template_name, {
             "complaint": complaint,
-            "events": timeline_for(complaint, customer_view=True),
+            "events": customer_timeline(complaint),
             "forms": self._forms(complaint, bound),
             "token": complaint.tracking_token,
             "dispute": dispute_view(complaint),

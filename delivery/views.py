@@ -15,7 +15,12 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import View
 
-from aftersales.cases.selectors import TIMELINE_PAGE, is_staff_member, timeline_page
+from aftersales.cases.selectors import (
+    TIMELINE_PAGE,
+    customer_timeline,
+    is_staff_member,
+    timeline_page,
+)
 from aftersales.cases.services import ticket_add_note
 from aftersales.cases.views import CaseActionMixin
 from aftersales.compensation.selectors import lines_for_case
@@ -176,10 +181,9 @@ class TrackingView(PrivateNoStoreMixin, View):
             incident = incident_for_token(token)
         except DeliveryIncident.DoesNotExist as missing:
             raise Http404 from missing
-        events = list(incident.events.filter(customer_visible=True)
-                      .select_related("actor").prefetch_related("attachments"))
         return render(request, "delivery/track.html", {
-            "incident": incident, "events": events, "token": token, "palette": PALETTE,
+            "incident": incident, "events": customer_timeline(incident), "token": token,
+            "palette": PALETTE,
         })
 
 

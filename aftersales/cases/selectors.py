@@ -47,6 +47,12 @@ def timeline_page(ticket: Ticket, *, customer_view: bool = False,
     return page[:limit], len(page) > limit
 
 
+def customer_timeline(ticket: Ticket) -> list[TimelineEvent]:
+    """Everything the customer may see on a case, oldest first, with only the files they
+    may see (a tracking page)."""
+    return timeline_page(ticket, customer_view=True, limit=None)[0][::-1]
+
+
 def ticket_for_page(cases: QuerySet[T], *, number: str) -> T:
     """The case a page shows, read with everything ``cases`` selects, its joins taken in the
     order written (each is one index lookup from the case's row)."""

@@ -8,11 +8,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Avg, Count, Prefetch, Q, QuerySet
+from django.db.models import Avg, Count, Q, QuerySet
 from django.utils import timezone
 
-from aftersales.cases.models import Attachment, Ticket, TimelineEvent
-from aftersales.cases.selectors import ticket_for_page, tickets_visible_to
+from aftersales.cases.models import Ticket, TimelineEvent
+from aftersales.cases.selectors import (
+    customer_timeline,
+    ticket_for_page,
+    tickets_visible_to,
+    timeline_page,
+)
 from aftersales.core.choices import TicketKind
 
 from .choices import JobState
@@ -54,13 +59,9 @@ TIMELINE_LIMIT = 50
 
 def job_timeline(job: Ticket, *, customer_view: bool = False) -> list[TimelineEvent]:
     """The customer's view (oldest first, what they may see), or staff's newest 50."""
-    events = TimelineEvent.objects.filter(ticket_id=job.pk).select_related("actor")
     if customer_view:
-        return list(events.filter(customer_visible=True).prefetch_related(
-            Prefetch("attachments", Attachment.objects.filter(customer_visible=True)))
-            .order_by("created_at", "id"))
-    return list(events.prefetch_related("attachments")
-                .order_by("-created_at", "-id")[:TIMELINE_LIMIT])
+        return customer_timeline(job)
+    return timeline_page(job, limit=TIMELINE_LIMIT)[0]
 
 
 def job_visits(job: Ticket) -> list[Visit]:
